@@ -1,0 +1,58 @@
+package dev.multiproc;
+
+import dev.multiproc.internal.DefaultContext;
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.Providers;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Entry point: contexts, and facts about the current process and its children. */
+public final class Multiproc {
+    /** System property naming the default transport. */
+    public static final String TRANSPORT_PROPERTY = "multiproc.transport";
+
+    private Multiproc() {
+    }
+
+    /**
+     * @return a context on {@code -Dmultiproc.transport}, else "shm" on Linux when its module is
+     *         present, else "pipe"
+     */
+    public static Context context() {
+        String configured = System.getProperty(TRANSPORT_PROPERTY);
+        return context(configured != null && !configured.isBlank() ? configured : Providers.defaultTransport());
+    }
+
+    /**
+     * @param transport "pipe", "shm" or "socket"
+     * @return a new context on that transport
+     * @throws IllegalArgumentException if the transport is unknown; a known transport whose module is
+     *         missing fails when a channel is first needed, naming the artifact to add
+     */
+    public static Context context(String transport) {
+        Providers.checkTransportName(transport);
+        return new DefaultContext(transport, ContextSettings.fromSystemProperties(transport));
+    }
+
+    /** @return name, pid and daemon flag of this process ({@code MainProcess} unless started by Multiproc) */
+    public static ProcessInfo currentProcess() {
+        return ProcessIdentity.current();
+    }
+
+    /** @return the process that started this one, if Multiproc started it */
+    public static Optional<ProcessInfo> parentProcess() {
+        return ProcessIdentity.parent();
+    }
+
+    /** @return the children of this process that are alive */
+    public static List<IpcProcess> activeChildren() {
+        return Providers.launcherIfPresent().map(l -> l.activeChildren()).orElse(List.of());
+    }
+
+    /** @return the number of CPUs this JVM may use */
+    public static int cpuCount() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.multiproc;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * A pool of worker JVMs ({@code multiprocessing.Pool}) that is also an {@link ExecutorService}.
+ * A worker that dies fails only the tasks it held (with {@link WorkerLostException}) and is
+ * replaced. {@link #close()} is shutdown and wait, as for JDK 19+ executors.
+ */
+public interface Pool extends ExecutorService {
+    /**
+     * Applies {@code fn} to every item in worker processes; results in input order.
+     *
+     * @param fn    the function
+     * @param items the inputs
+     * @param <T>   input type
+     * @param <R>   result type
+     * @return the results
+     * @throws RemoteException whose cause is the first task exception
+     */
+    <T, R> List<R> map(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items);
+
+    /**
+     * As {@link #map(SerializableFunction, Iterable)} with items sent in chunks of {@code chunksize}.
+     *
+     * @param fn        the function
+     * @param items     the inputs
+     * @param chunksize items per task, at least 1
+     * @param <T>       input type
+     * @param <R>       result type
+     * @return the results
+     */
+    <T, R> List<R> map(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize);
+
+    /**
+     * @param fn    the function
+     * @param items the inputs
+     * @param <T>   input type
+     * @param <R>   result type
+     * @return a future of the results, in input order
+     */
+    <T, R> CompletableFuture<List<R>> mapAsync(SerializableFunction<? super T, ? extends R> fn,
+                                               Iterable<? extends T> items);
+
+    /**
+     * Lazy ordered map: input is pulled as results are consumed, with a bounded number of chunks
+     * in flight, so an infinite iterable works.
+     *
+     * @param fn    the function
+     * @param items the inputs
+     * @param <T>   input type
+     * @param <R>   result type
+     * @return the results, in input order
+     */
+    <T, R> Iterator<R> imap(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items);
+
+    /**
+     * @param fn        the function
+     * @param items     the inputs
+     * @param chunksize items per task
+     * @param <T>       input type
+     * @param <R>       result type
+     * @return the results, in input order
+     */
+    <T, R> Iterator<R> imap(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items,
+                            int chunksize);
+
+    /**
+     * Lazy map yielding results as they complete.
+     *
+     * @param fn    the function
+     * @param items the inputs
+     * @param <T>   input type
+     * @param <R>   result type
+     * @return the results, in completion order
+     */
+    <T, R> Iterator<R> imapUnordered(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items);
+
+    /**
+     * @param fn        the function
+     * @param items     the inputs
+     * @param chunksize items per task
+     * @param <T>       input type
+     * @param <R>       result type
+     * @return the results, in completion order
+     */
+    <T, R> Iterator<R> imapUnordered(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items,
+                                     int chunksize);
+
+    /**
+     * Runs {@code task} in a worker and waits for its result.
+     *
+     * @param task the task
+     * @param <R>  result type
+     * @return its result
+     * @throws RemoteException whose cause is the task's exception
+     */
+    <R> R apply(SerializableCallable<R> task);
+
+    /**
+     * @param task the task
+     * @param <R>  result type
+     * @return a future completed with the result, or exceptionally with the task's exception
+     */
+    <R> CompletableFuture<R> applyAsync(SerializableCallable<R> task);
+
+    /**
+     * Submits a task; a lambda given here is serializable.
+     *
+     * @param task the task
+     * @param <R>  result type
+     * @return its future
+     */
+    <R> Future<R> submit(SerializableCallable<R> task);
+
+    /** Stops every worker at once; pending tasks are cancelled. */
+    void terminate();
+
+    /** @return the number of worker processes */
+    int processes();
+}

@@ -1,0 +1,52 @@
+package dev.multiproc;
+
+/**
+ * A fixed-length {@code double} array in shared memory ({@code Array}). Element operations are
+ * atomic; bulk copies are not atomic as a whole (use {@link #lock()}). An out-of-range index
+ * throws {@link IndexOutOfBoundsException} naming the index and the length.
+ */
+public interface SharedDoubleArray {
+    /** @return the number of elements */
+    int length();
+
+    /**
+     * @param i the index
+     * @return element {@code i} (volatile read)
+     */
+    double get(int i);
+
+    /**
+     * @param i the index
+     * @param v the new value (volatile write)
+     */
+    void set(int i, double v);
+
+    /**
+     * @param i the index
+     * @param d the delta
+     * @return element {@code i} after adding {@code d}, atomically
+     */
+    double addAndGet(int i, double d);
+
+    /**
+     * @param i      the index
+     * @param expect the expected value (compares bit patterns)
+     * @param update the new value
+     * @return whether the element was {@code expect} and is now {@code update}
+     */
+    boolean compareAndSet(int i, double expect, double update);
+
+    /** @return a copy of every element */
+    double[] toArray();
+
+    /**
+     * Copies {@code src} into the start of this array.
+     *
+     * @param src the values; at most {@link #length()} of them
+     * @throws IndexOutOfBoundsException if {@code src} is longer than this array
+     */
+    void copyFrom(double[] src);
+
+    /** @return the process-shared reentrant lock that guards compound updates */
+    IpcLock lock();
+}
