@@ -246,11 +246,29 @@ class PipeConnectionTest {
         assertThatThrownBy(() -> pipe.left().poll(Duration.ZERO)).isInstanceOf(IllegalStateException.class);
     }
 
+    private static boolean insideRecv(Thread thread) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals(FrameReader.class.getName()) && frame.getMethodName().equals("fill")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
     void closeWakesAReceiveBlockedInAnotherThread() throws Exception {
         Pipe pipe = ctx.pipe();
-        CompletableFuture<Object> blocked = CompletableFuture.supplyAsync(() -> pipe.right().recv(), threads);
-        assertThat(pipe.right().poll(Duration.ofMillis(50))).isFalse();
+        CompletableFuture<Thread> receiver = new CompletableFuture<>();
+        CompletableFuture<Object> blocked = CompletableFuture.supplyAsync(() -> {
+            receiver.complete(Thread.currentThread());
+            return pipe.right().recv();
+        }, threads);
+        Thread thread = receiver.get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!insideRecv(thread)) { // close must hit a receive already blocked in read(2)
+            assertThat(System.nanoTime()).as("receiver blocked in recv").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
         pipe.right().close();
         assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ConnectionClosedException.class);
     }
