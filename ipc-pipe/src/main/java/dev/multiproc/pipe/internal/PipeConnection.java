@@ -56,6 +56,12 @@ public final class PipeConnection implements Connection, Serializable {
     static final int BUFFER_BYTES = 64 * 1024;
     /** The longest {@link #close()} waits for the peer to take frames still buffered here. */
     static final Duration CLOSE_FLUSH_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long a closing end waits for a send in progress to let go of the send lock before it
+     * shuts the socket down. A send holds the lock for microseconds unless the peer is not
+     * reading, and then waiting longer would not help.
+     */
+    static final Duration CLOSE_LOCK_WAIT = Duration.ofMillis(10);
 
     static final int UNUSED = 0;
     static final int USED = 1;
@@ -194,6 +200,11 @@ public final class PipeConnection implements Connection, Serializable {
                         + failure.getMessage(), failure);
             }
             leftPending = writer().write(data, offset, length, receiveCount);
+        } catch (ConnectionClosedException e) {
+            if (state == CLOSED) {
+                throw new ConnectionClosedException(label + " was closed while a send was waiting on it", e);
+            }
+            throw e;
         } finally {
             sendLock.unlock();
         }
@@ -500,8 +511,10 @@ public final class PipeConnection implements Connection, Serializable {
             return;
         }
         try {
-            if (!sendLock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                LOG.warn("{}: a send stayed blocked until the {} deadline; {} buffered bytes dropped",
+            long lockWait = Math.min(CLOSE_LOCK_WAIT.toNanos(), Math.max(0, deadlineNanos - System.nanoTime()));
+            if (!sendLock.tryLock(lockWait, TimeUnit.NANOSECONDS)) {
+                // the blocked send is writing these bytes and will fail with its own exception
+                LOG.debug("{}: a send is blocked (the peer is not reading) at {}; {} buffered bytes dropped",
                         label, why, w.pendingBytes());
                 return;
             }

@@ -427,6 +427,28 @@ class PipeConnectionTest {
     }
 
     @Test
+    void closeWakesASendBlockedOnAFullPeer() throws Exception {
+        Pipe pipe = ctx.pipe();
+        CompletableFuture<Thread> sender = new CompletableFuture<>();
+        Future<?> sending = threads.submit(() -> {
+            sender.complete(Thread.currentThread());
+            pipe.left().sendBytes(new byte[8 << 20]);
+        });
+        Thread thread = sender.get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blockedIn(thread, FrameWriter.class, "flush")) {
+            assertThat(System.nanoTime()).as("sender blocked in send(2)").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        pipe.left().close();
+        assertThatThrownBy(() -> sending.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ConnectionClosedException.class)
+                .hasMessageContaining("closed while a send was waiting");
+        assertThat(pipe.right().poll(Duration.ofSeconds(5))).isTrue();
+        assertThatThrownBy(pipe.right()::recvBytes).isInstanceOf(ConnectionClosedException.class)
+                .hasMessageContaining("of 8388608 bytes arrived");
+    }
+
+    @Test
     void anEndReadBackInItsOwnProcessIsTheSameEnd() {
         Pipe pipe = ctx.pipe();
         Serializer serializer = Serializer.standard();
