@@ -343,6 +343,25 @@ public abstract class ConnectionContract {
     }
 
     @Test
+    void anEndSentThroughAnotherConnectionWorksInTheChild() throws Exception {
+        try (Context ctx = context()) {
+            Pipe control = ctx.pipe();
+            Pipe data = ctx.pipe(false);
+            Connection here = control.left();
+            Connection there = control.right();
+            IpcProcess child = ctx.process(() -> {
+                Connection writer = there.recv();
+                writer.send("through an end that came by message");
+                writer.close();
+            }).start();
+            here.send(data.right());
+            assertThat((String) data.left().recv()).isEqualTo("through an end that came by message");
+            assertThatThrownBy(data.left()::recv).isInstanceOf(ConnectionClosedException.class);
+            exitedCleanly(child);
+        }
+    }
+
+    @Test
     void pollWaitsForAMessageFromTheChild() throws Exception {
         try (Context ctx = context()) {
             Pipe pipe = ctx.pipe();
