@@ -1,8 +1,10 @@
 package dev.multiproc.benchmarks.process;
 
+import dev.multiproc.Connection;
 import dev.multiproc.Context;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.Multiproc;
+import dev.multiproc.Pipe;
 import dev.multiproc.launcher.internal.LaunchSpec;
 
 import java.io.IOException;
@@ -70,104 +72,138 @@ public final class ProcessStartBenchmark {
         Path aot = work.resolve("child.aot");
         Path jsa = work.resolve("child.jsa");
         String lean = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+        String cds = "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + jsa;
+        String aotCache = "-XX:AOTCache=" + aot;
+        List<Case> cases = List.of(
+                new Case(Kind.RAW, ""),
+                new Case(Kind.READY, ""),
+                new Case(Kind.READY_PIPE, ""),
+                new Case(Kind.JOIN, ""),
+                new Case(Kind.READY, lean),
+                new Case(Kind.READY, cds),
+                new Case(Kind.RAW, aotCache),
+                new Case(Kind.READY, aotCache),
+                new Case(Kind.JOIN, aotCache),
+                new Case(Kind.READY, lean + " " + aotCache));
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
              Context ctx = Multiproc.context("pipe")) {
             server.bind(UnixDomainSocketAddress.of(socket));
             server.configureBlocking(false);
-            measureRaw(server, "");
-            measureReady(ctx, server, "");
-            measureJoin(ctx, "");
-            measureReady(ctx, server, lean);
-            // Dynamic AppCDS: the first run with AutoCreateSharedArchive writes the archive at exit.
-            String cds = "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + jsa;
-            train(ctx, server, cds);
-            measureReady(ctx, server, cds);
-            // JDK 25 AOT cache (JEP 514 one-step training): the training child writes it at exit.
-            train(ctx, server, "-XX:AOTCacheOutput=" + aot);
-            measureRaw(server, "-XX:AOTCache=" + aot);
-            measureReady(ctx, server, "-XX:AOTCache=" + aot);
-            measureJoin(ctx, "-XX:AOTCache=" + aot);
-            measureReady(ctx, server, lean + " -XX:AOTCache=" + aot);
+            // Archives first: dynamic AppCDS is written at the exit of the first run with
+            // AutoCreateSharedArchive; the JDK 25 AOT cache (JEP 514 one-step training) at the
+            // exit of the training child.
+            sample(ctx, server, new Case(Kind.READY, cds));
+            sample(ctx, server, new Case(Kind.READY, "-XX:AOTCacheOutput=" + aot));
+            // Rounds of one sample per case, so that the noise of a shared 2-CPU machine (and
+            // this JVM's own warm-up) spreads over all cases alike.
+            double[][] ms = new double[cases.size()][samples];
+            for (int round = -WARMUP; round < samples; round++) {
+                for (int c = 0; c < cases.size(); c++) {
+                    double t = sample(ctx, server, cases.get(c));
+                    if (round >= 0) {
+                        ms[c][round] = t;
+                    }
+                }
+            }
+            for (int c = 0; c < cases.size(); c++) {
+                record(cases.get(c).kind().title, cases.get(c).options(), ms[c]);
+            }
         } finally {
             System.clearProperty(LaunchSpec.JVM_OPTIONS_PROPERTY);
         }
         System.out.println();
         System.out.println("Child JVM start on " + Runtime.getRuntime().availableProcessors() + " CPUs, "
-                + samples + " samples after " + WARMUP + " warm-up starts (java " + Runtime.version() + ")");
+                + samples + " samples after " + WARMUP + " warm-up rounds (java " + Runtime.version() + ")");
         System.out.println();
         System.out.println("| case | child JVM options | median ms | p99 ms | min ms |");
         System.out.println("|---|---|---:|---:|---:|");
         rows.forEach(System.out::println);
     }
 
-    private void measureRaw(ServerSocketChannel server, String options) throws Exception {
+    private enum Kind {
+        RAW("raw ProcessBuilder: start until first message (baseline)"),
+        READY("IpcProcess: start() until first message"),
+        READY_PIPE("IpcProcess: start() until first message on a Pipe(false)"),
+        JOIN("IpcProcess: start(); join() of a no-op target");
+
+        final String title;
+
+        Kind(String title) {
+            this.title = title;
+        }
+    }
+
+    private record Case(Kind kind, String options) {
+    }
+
+    /** @return milliseconds of one sample of the case */
+    private double sample(Context ctx, ServerSocketChannel server, Case c) throws Exception {
+        return switch (c.kind()) {
+            case RAW -> sampleRaw(server, c.options());
+            case READY -> sampleReady(ctx, server, c.options());
+            case READY_PIPE -> sampleReadyPipe(ctx, c.options());
+            case JOIN -> sampleJoin(ctx, c.options());
+        };
+    }
+
+    private double sampleRaw(ServerSocketChannel server, String options) throws Exception {
         System.clearProperty(LaunchSpec.JVM_OPTIONS_PROPERTY);
         List<String> command = new ArrayList<>(LaunchSpec.inherited()
                 .withJvmOptions(options.isEmpty() ? List.of() : List.of(options.split(" ")))
                 .command(ReadyProbe.class.getName()));
         command.add(socket.toString());
-        double[] ms = new double[samples];
-        for (int i = -WARMUP; i < samples; i++) {
-            long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(command).inheritIO().start();
-            try {
-                awaitByte(server);
-            } finally {
-                if (!p.waitFor(CHILD_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            long t1 = System.nanoTime();
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("raw child exited with " + p.exitValue());
-            }
-            if (i >= 0) {
-                ms[i] = (t1 - t0) / 1e6;
-            }
-        }
-        record("raw ProcessBuilder: start until first message (baseline)", options, ms);
-    }
-
-    private void measureReady(Context ctx, ServerSocketChannel server, String options) throws Exception {
-        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
-        String path = socket.toString();
-        double[] ms = new double[samples];
-        for (int i = -WARMUP; i < samples; i++) {
-            IpcProcess p = ctx.process(() -> ReadyProbe.signal(path));
-            long t0 = System.nanoTime();
-            p.start();
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        try {
             awaitByte(server);
-            long t1 = System.nanoTime();
-            join(p);
-            if (i >= 0) {
-                ms[i] = (t1 - t0) / 1e6;
+        } finally {
+            if (!p.waitFor(CHILD_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
             }
         }
-        record("IpcProcess: start() until first message", options, ms);
-    }
-
-    private void measureJoin(Context ctx, String options) throws Exception {
-        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
-        double[] ms = new double[samples];
-        for (int i = -WARMUP; i < samples; i++) {
-            IpcProcess p = ctx.process(() -> { });
-            long t0 = System.nanoTime();
-            p.start();
-            join(p);
-            long t1 = System.nanoTime();
-            if (i >= 0) {
-                ms[i] = (t1 - t0) / 1e6;
-            }
+        long t1 = System.nanoTime();
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("raw child exited with " + p.exitValue());
         }
-        record("IpcProcess: start(); join() of a no-op target", options, ms);
+        return (t1 - t0) / 1e6;
     }
 
-    private void train(Context ctx, ServerSocketChannel server, String options) throws Exception {
+    private double sampleReady(Context ctx, ServerSocketChannel server, String options) throws Exception {
         System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
         String path = socket.toString();
-        IpcProcess p = ctx.process(() -> ReadyProbe.signal(path)).start();
+        IpcProcess p = ctx.process(() -> ReadyProbe.signal(path));
+        long t0 = System.nanoTime();
+        p.start();
         awaitByte(server);
+        long t1 = System.nanoTime();
         join(p);
+        return (t1 - t0) / 1e6;
+    }
+
+    private double sampleReadyPipe(Context ctx, String options) throws Exception {
+        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
+        Pipe pipe = ctx.pipe(false);
+        try (Connection in = pipe.left(); Connection out = pipe.right()) {
+            IpcProcess p = ctx.process(() -> out.send(1));
+            long t0 = System.nanoTime();
+            p.start();
+            if (!in.poll(CHILD_DEADLINE)) {
+                throw new IllegalStateException(p + " sent nothing within " + CHILD_DEADLINE);
+            }
+            in.recv();
+            long t1 = System.nanoTime();
+            join(p);
+            return (t1 - t0) / 1e6;
+        }
+    }
+
+    private double sampleJoin(Context ctx, String options) throws Exception {
+        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
+        IpcProcess p = ctx.process(() -> { });
+        long t0 = System.nanoTime();
+        p.start();
+        join(p);
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     /** Waits at most {@link #CHILD_DEADLINE} for the child's byte; the server socket is non-blocking. */
