@@ -20,8 +20,9 @@ public final class LaunchSpec {
      * {@code -Dmultiproc.jvmOptions="-Xmx256m -XX:+UseSerialGC"}. Children inherit it.
      *
      * <p>Child start-up roughly halves with a JDK 25 AOT cache (see ProcessStartBenchmark): train
-     * it once with {@code -Dmultiproc.jvmOptions=-XX:AOTCacheOutput=/path/child.aot} (the first
-     * child that exits writes it), then run with {@code -Dmultiproc.jvmOptions=-XX:AOTCache=/path/child.aot}.
+     * it with a run that starts a single child under
+     * {@code -Dmultiproc.jvmOptions=-XX:AOTCacheOutput=/path/child.aot} (that child writes the
+     * cache when it exits; every child given this option would), then run with {@code -Dmultiproc.jvmOptions=-XX:AOTCache=/path/child.aot}.
      * The cache is only used while the class path and JDK stay the same; otherwise the JVM
      * ignores it.
      */
