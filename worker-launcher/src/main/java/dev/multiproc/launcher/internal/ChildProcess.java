@@ -96,14 +96,15 @@ public final class ChildProcess implements IpcProcess {
             process = p;
             owner = children;
             ChildRegistry.add(this);
-            children.add(this);
-            writeBootstrap(p, listener, targetBytes);
+            // Output first: a child that writes before it reads its bootstrap must not block us.
             StreamPump out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
             StreamPump err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             Thread.ofPlatform().name("multiproc-process-" + name).daemon(true)
                     .start(() -> monitor(p, listener, out, err, loader));
             p.onExit().thenRun(listener::abandon);
+            writeBootstrap(p, listener, targetBytes);
+            children.add(this); // last: if the context closed meanwhile, this stops the child at once
             LOG.debug("started {} (pid {}): {}", name, p.pid(), command);
         }
         return this;
@@ -156,12 +157,12 @@ public final class ChildProcess implements IpcProcess {
                 exitCode = OptionalInt.of(ExitCodes.toExitCode(waitUninterruptibly(p), exit != null, signalSent));
             }
         } finally {
+            exited.complete(this); // first: isAlive() is false from here on (see ContextChildren.add)
             ChildRegistry.remove(this);
             ContextChildren o = owner;
             if (o != null) {
                 o.remove(this);
             }
-            exited.complete(this);
         }
     }
 
