@@ -11,6 +11,7 @@ import java.util.Objects;
 /**
  * How a child JVM is started: this JVM's {@code java}, its class path (manifest-only jars
  * expanded, see {@link ClassPaths}), the module and native-access options it was started with,
+ * its {@code java.library.path} and {@code stdout/stderr.encoding},
  * the options of {@code -Dmultiproc.jvmOptions}, and extra options given by the caller (a pool
  * passes {@code PoolOptions.jvmOptions()}). Immutable.
  */
@@ -37,6 +38,10 @@ public final class LaunchSpec {
     private static final List<String> TWO_TOKEN_OPTIONS = List.of(
             "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access");
 
+    /** System properties of this JVM a child gets too, when set. */
+    private static final List<String> PROPAGATED_PROPERTIES = List.of(
+            "java.library.path", "stdout.encoding", "stderr.encoding");
+
     private static volatile LaunchSpec inherited;
 
     private final String javaExecutable;
@@ -55,10 +60,14 @@ public final class LaunchSpec {
         if (spec == null) {
             List<String> options = new ArrayList<>(inheritedOptions(
                     ManagementFactory.getRuntimeMXBean().getInputArguments()));
-            String libraryPath = System.getProperty("java.library.path");
-            if (libraryPath != null && !libraryPath.isEmpty()
-                    && options.stream().noneMatch(o -> o.startsWith("-Djava.library.path="))) {
-                options.add("-Djava.library.path=" + libraryPath);
+            // The child's output bytes are copied as they are into this JVM's System.out/err:
+            // they must be encoded as this JVM would encode them; and native libraries found alike.
+            for (String property : PROPAGATED_PROPERTIES) {
+                String value = System.getProperty(property);
+                if (value != null && !value.isEmpty()
+                        && options.stream().noneMatch(o -> o.startsWith("-D" + property + "="))) {
+                    options.add("-D" + property + "=" + value);
+                }
             }
             spec = new LaunchSpec(findJavaExecutable(), ClassPaths.expand(System.getProperty("java.class.path")), options);
             inherited = spec;
