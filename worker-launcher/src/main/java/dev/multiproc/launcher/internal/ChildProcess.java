@@ -3,10 +3,10 @@ package dev.multiproc.launcher.internal;
 import com.google.protobuf.ByteString;
 import dev.multiproc.IpcException;
 import dev.multiproc.IpcProcess;
+import dev.multiproc.ProcessInfo;
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.RemoteException;
 import dev.multiproc.spi.ContextServices;
-import dev.multiproc.ProcessInfo;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.RemoteErrors;
 import dev.multiproc.wire.Bootstrap;
@@ -41,6 +41,9 @@ import java.util.stream.Collectors;
  * monitor thread per child ({@code multiproc-process-<name>}) authenticates the child's
  * connect-back, reads the {@link Exit} it reports, reaps it and then completes {@link #onExit()},
  * after the exit code and the failure are known and its output has been copied.
+ *
+ * <p>A pool starts its workers the same way, with its own JVM options:
+ * {@code new ChildProcess(services, name, target, LaunchSpec.inherited().withJvmOptions(options.jvmOptions()))}.
  */
 public final class ChildProcess implements IpcProcess {
     private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
