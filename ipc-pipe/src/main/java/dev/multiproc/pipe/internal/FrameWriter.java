@@ -115,7 +115,7 @@ final class FrameWriter {
         int total = pending;
         int written = 0;
         while (written < total) {
-            long n = Libc.send(fd, buffer.asSlice(written), total - written, 0, callState);
+            long n = Libc.send(fd, buffer, written, total - written, 0, callState);
             if (n >= 0) {
                 written += (int) n;
             } else if (n != -Libc.EINTR) {
@@ -136,7 +136,7 @@ final class FrameWriter {
         int total = pending;
         int written = 0;
         while (written < total) {
-            long n = Libc.send(fd, buffer.asSlice(written), total - written, Libc.MSG_DONTWAIT, callState);
+            long n = Libc.send(fd, buffer, written, total - written, Libc.MSG_DONTWAIT, callState);
             if (n >= 0) {
                 written += (int) n;
             } else if (n == -Libc.EAGAIN) {

@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -129,8 +130,10 @@ public final class Libc {
         static final MethodHandle LISTEN = downcall("listen", JAVA_INT, JAVA_INT, JAVA_INT);
         static final MethodHandle ACCEPT4 = downcall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
         static final MethodHandle CONNECT = downcall("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle READ = downcall("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle SEND = downcall("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        // the buffer is passed as a raw address (a JAVA_LONG, passed as a pointer is in the C ABIs of
+        // Linux x86-64 and aarch64) so that the hot paths allocate no slice; callers check bounds
+        static final MethodHandle READ = downcall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+        static final MethodHandle SEND = downcall("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
         static final MethodHandle POLL = downcall("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
         static final MethodHandle SENDMSG = downcall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle RECVMSG = downcall("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
@@ -234,19 +237,30 @@ public final class Libc {
         }
     }
 
-    /** @return bytes read (0 at end of stream) or -errno */
-    static long read(int fd, MemorySegment buffer, long length, MemorySegment state) {
+    /**
+     * Reads into {@code buffer[offset, offset + length)}.
+     *
+     * @return bytes read (0 at end of stream) or -errno
+     */
+    static long read(int fd, MemorySegment buffer, long offset, long length, MemorySegment state) {
+        Objects.checkFromIndexSize(offset, length, buffer.byteSize());
         try {
-            return result((long) Calls.READ.invokeExact(state, fd, buffer, length), state);
+            return result((long) Calls.READ.invokeExact(state, fd, buffer.address() + offset, length), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
     }
 
-    /** @return bytes written or -errno; never raises SIGPIPE */
-    static long send(int fd, MemorySegment buffer, long length, int flags, MemorySegment state) {
+    /**
+     * Sends {@code buffer[offset, offset + length)}.
+     *
+     * @return bytes written or -errno; never raises SIGPIPE
+     */
+    static long send(int fd, MemorySegment buffer, long offset, long length, int flags, MemorySegment state) {
+        Objects.checkFromIndexSize(offset, length, buffer.byteSize());
         try {
-            return result((long) Calls.SEND.invokeExact(state, fd, buffer, length, flags | MSG_NOSIGNAL), state);
+            return result((long) Calls.SEND.invokeExact(state, fd, buffer.address() + offset, length,
+                    flags | MSG_NOSIGNAL), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }

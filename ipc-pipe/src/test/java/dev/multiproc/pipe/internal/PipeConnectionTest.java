@@ -474,7 +474,7 @@ class PipeConnectionTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(bytes.length);
             MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            long n = Libc.send(end.fd(), data, bytes.length, 0, Libc.newCallState(arena));
+            long n = Libc.send(end.fd(), data, 0, bytes.length, 0, Libc.newCallState(arena));
             assertThat(n).isEqualTo(bytes.length);
         }
     }
