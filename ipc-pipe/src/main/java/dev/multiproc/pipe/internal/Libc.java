@@ -34,9 +34,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Thread-safe: the methods are stateless; the caller owns the segments it passes.
  */
-public final class Libc {
+final class Libc {
     /** Whether this platform's layouts and constants are the ones below (Linux x86-64 or aarch64). */
-    public static final boolean SUPPORTED;
+    static final boolean SUPPORTED;
 
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
@@ -120,7 +120,11 @@ public final class Libc {
     private Libc() {
     }
 
-    /** The downcall handles, created on first use on a supported platform only. */
+    /**
+     * The downcall handles, created on first use on a supported platform only. Restricted FFM
+     * methods: the JVM needs {@code --enable-native-access} (every JVM of ours gets it).
+     */
+    @SuppressWarnings("restricted")
     private static final class Calls {
         static final StructLayout STATE = Linker.Option.captureStateLayout();
         static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -153,7 +157,7 @@ public final class Libc {
     }
 
     /** @throws UnsupportedOperationException on a platform other than Linux x86-64/aarch64 */
-    public static void checkSupported() {
+    static void checkSupported() {
         if (!SUPPORTED) {
             throw new UnsupportedOperationException("the \"pipe\" transport passes socket descriptors with "
                     + "SCM_RIGHTS through native calls written for Linux (x86-64, aarch64); this platform is "

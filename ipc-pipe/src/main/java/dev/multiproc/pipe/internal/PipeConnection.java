@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * any lock. A receive blocked in {@code read(2)} is not interruptible; {@link #close()} from
  * another thread wakes it ({@code shutdown(2)}) and it throws {@link ConnectionClosedException}.
  */
-public final class PipeConnection implements Connection, Serializable {
+final class PipeConnection implements Connection, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PipeConnection.class);
@@ -132,7 +132,7 @@ public final class PipeConnection implements Connection, Serializable {
      * @param onClose       called with each end when it closes or moves away
      * @return {left, right}
      */
-    public static PipeConnection[] pair(boolean duplex, int maxFrameBytes, Serializer serializer,
+    static PipeConnection[] pair(boolean duplex, int maxFrameBytes, Serializer serializer,
                                         Consumer<PipeConnection> onClose) {
         Libc.checkSupported();
         int left;
