@@ -69,6 +69,7 @@ final class PipeConnection implements Connection, Serializable {
     static final int CLOSED = 3;
     private static final VarHandle STATE;
     private static final VarHandle FLUSH_SCHEDULED;
+    private static final VarHandle RECEIVE_COUNT;
     private static final AtomicLong IDS = new AtomicLong();
     private static final AtomicLong PIPES = new AtomicLong();
 
@@ -76,6 +77,7 @@ final class PipeConnection implements Connection, Serializable {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PipeConnection.class, "state", int.class);
             FLUSH_SCHEDULED = MethodHandles.lookup().findVarHandle(PipeConnection.class, "flushScheduled", boolean.class);
+            RECEIVE_COUNT = MethodHandles.lookup().findVarHandle(PipeConnection.class, "receiveCount", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -106,8 +108,11 @@ final class PipeConnection implements Connection, Serializable {
     private transient int flushRetries;
     /** A send failure seen by the flusher, reported by the next send. */
     private transient volatile RuntimeException writeFailure;
-    /** Frames received so far; a receive ends a burst of sends. Written under the receive lock. */
-    private transient volatile int receiveCount;
+    /**
+     * Frames received so far; a receive ends a burst of sends. Written under the receive lock with
+     * release semantics, read by senders with acquire semantics (a hint: no full fence needed).
+     */
+    private transient int receiveCount;
     /** UNUSED, USED, MOVED or CLOSED; changed by compare-and-set only. */
     private transient volatile int state;
     private transient volatile long movedToPid;
@@ -199,7 +204,7 @@ final class PipeConnection implements Connection, Serializable {
                 throw new ConnectionClosedException(label + " cannot send: an earlier write failed: "
                         + failure.getMessage(), failure);
             }
-            leftPending = writer().write(data, offset, length, receiveCount);
+            leftPending = writer().write(data, offset, length, (int) RECEIVE_COUNT.getAcquire(this));
         } catch (ConnectionClosedException e) {
             if (state == CLOSED) {
                 throw new ConnectionClosedException(label + " was closed while a send was waiting on it", e);
@@ -305,7 +310,7 @@ final class PipeConnection implements Connection, Serializable {
         try {
             checkOpenUnderLock();
             byte[] frame = reader().readFrame();
-            receiveCount++;
+            RECEIVE_COUNT.setRelease(this, receiveCount + 1);
             return frame;
         } catch (ConnectionClosedException e) {
             throw closedWhileWaiting(e);
@@ -325,7 +330,7 @@ final class PipeConnection implements Connection, Serializable {
             try {
                 return reader().readFrameInto(buffer, offset);
             } finally {
-                receiveCount++;
+                RECEIVE_COUNT.setRelease(this, receiveCount + 1);
             }
         } catch (ConnectionClosedException e) {
             throw closedWhileWaiting(e);
@@ -507,8 +512,8 @@ final class PipeConnection implements Connection, Serializable {
      */
     void flushBounded(long deadlineNanos, String why) {
         FrameWriter w = writer;
-        if (w == null || w.pendingBytes() == 0) {
-            return;
+        if (w == null) {
+            return; // never sent; pending bytes are checked under the lock below, not as a hint
         }
         try {
             long lockWait = Math.min(CLOSE_LOCK_WAIT.toNanos(), Math.max(0, deadlineNanos - System.nanoTime()));
