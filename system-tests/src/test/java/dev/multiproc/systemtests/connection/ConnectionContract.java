@@ -319,8 +319,9 @@ public abstract class ConnectionContract {
             joined(child);
             assertThat(child.exitCode()).isEqualTo(OptionalInt.of(1));
             assertThat(child.failure()).isPresent();
-            assertThat(child.failure().orElseThrow()).hasStackTraceContaining("already used in process "
-                    + ProcessHandle.current().pid());
+            // the error says the end was used, and where
+            assertThat(child.failure().orElseThrow()).hasStackTraceContaining("used")
+                    .hasStackTraceContaining(String.valueOf(ProcessHandle.current().pid()));
             there.send("still usable here");
             assertThat((String) here.recv()).isEqualTo("still usable here");
         }
@@ -336,7 +337,7 @@ public abstract class ConnectionContract {
             here.send("moved");
             assertThat((String) here.recv()).isEqualTo("moved!");
             assertThatThrownBy(() -> there.send("x")).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("moved to process " + child.pid());
+                    .hasMessageContaining("moved").hasMessageContaining(String.valueOf(child.pid()));
             assertThat(there.isClosed()).isTrue();
             exitedCleanly(child);
         }
