@@ -234,6 +234,38 @@ public abstract class ConnectionContract {
     }
 
     @Test
+    void severalChildrenEachTalkOnTheirOwnPipeAtOnce() throws Exception {
+        int children = 6;
+        int count = 2_000;
+        try (Context ctx = context()) {
+            List<Connection> ends = new ArrayList<>();
+            List<IpcProcess> processes = new ArrayList<>();
+            for (int c = 0; c < children; c++) {
+                Pipe pipe = ctx.pipe();
+                Connection there = pipe.right();
+                int id = c;
+                ends.add(pipe.left());
+                processes.add(ctx.process(() -> {
+                    for (int i = 0; i < count; i++) {
+                        there.send(id * 1_000_000 + there.<Integer>recv());
+                    }
+                }).start());
+            }
+            for (int i = 0; i < count; i++) {
+                for (Connection end : ends) {
+                    end.send(i);
+                }
+                for (int c = 0; c < children; c++) {
+                    assertThat((Integer) ends.get(c).recv()).isEqualTo(c * 1_000_000 + i);
+                }
+            }
+            for (IpcProcess p : processes) {
+                exitedCleanly(p);
+            }
+        }
+    }
+
+    @Test
     void bytesKeepTheirBoundariesAcrossProcesses() throws Exception {
         try (Context ctx = context()) {
             Pipe pipe = ctx.pipe();
