@@ -282,6 +282,15 @@ public final class DefaultContext implements Context, ContextServices {
     }
 
     @Override
+    public SharedMemory sharedMemory(String name, long size) {
+        Objects.requireNonNull(name, "name");
+        if (size < 1) {
+            throw new IllegalArgumentException("shared memory size must be at least 1 byte, was " + size);
+        }
+        return shared().sharedMemory(name, size);
+    }
+
+    @Override
     public SharedMemory attachSharedMemory(String name) {
         return shared().attachSharedMemory(Objects.requireNonNull(name, "name"));
     }
