@@ -8,46 +8,44 @@ package dev.multiproc.shm.internal;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
- *  |              sequence, int (futex word; +1 per signal)        |  0
+ *  |        sequence, int (futex word; +1 per effective signal)    |  0
  *  +---------------------------------------------------------------+
  *  |                          Reserved                             |  4
  *  +---------------------------------------------------------------+
- *  |   tickets, long: waiters (high 32 bits) | signals (low 32)    |  8  one CAS updates both
+ *  |              next ticket, long (given to the next waiter)     |  8
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (48 bytes)                       | 16
+ *  |        signalled, long: every ticket below it is signalled    | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |  cancelled, long: bit i set = ticket (signalled + i) left     | 24
+ *  |  on timeout or interrupt; signals skip it                     |
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (32 bytes)                       | 32
  *  +---------------------------------------------------------------+  64
  * </pre>
  *
- * A waiter registers (waiters + 1) under the lock, releases the lock and sleeps on the sequence.
- * {@code signal(n)} grants {@code min(n, waiters - signals)} signals and bumps the sequence. A waiter
- * leaves by taking a granted signal (waiters - 1, signals - 1), or on timeout by deregistering
- * (waiters - 1) if no signal is left for it; both in one CAS, so a signal is never both granted and
- * lost: exactly as many waiters as were signalled wake.
+ * Waiters are served in ticket (FIFO) order. A waiter takes a ticket under the lock, releases the
+ * lock and sleeps on the sequence until {@code signalled} passes its ticket. {@code signal(n)}
+ * (under the lock) moves {@code signalled} past the next {@code n} live tickets, skipping
+ * cancelled ones, so exactly {@code min(n, waiting)} waiters wake and a waiter that arrives later
+ * can never take a signal meant for an earlier one. Every field but the sequence changes only under
+ * the lock; waiters read {@code signalled} without it (volatile).
  */
 public final class ConditionDescriptor {
     /** Offset of the sequence (int, futex word). */
     public static final int SEQUENCE_OFFSET = 0;
-    /** Offset of the waiters/signals pair (long). */
-    public static final int TICKETS_OFFSET = 8;
+    /** Offset of the next ticket (long). */
+    public static final int NEXT_OFFSET = 8;
+    /** Offset of the signalled watermark (long). */
+    public static final int SIGNALLED_OFFSET = 16;
+    /** Offset of the cancelled-ticket mask (long). */
+    public static final int CANCELLED_OFFSET = 24;
     /** Length of a record. */
     public static final int LENGTH = 64;
+    /** How far past {@code signalled} a cancelled ticket can be recorded. */
+    public static final int CANCEL_WINDOW = Long.SIZE;
 
     private ConditionDescriptor() {
-    }
-
-    /** @param tickets a tickets value @return its waiters half */
-    public static int waiters(long tickets) {
-        return (int) (tickets >>> 32);
-    }
-
-    /** @param tickets a tickets value @return its signals half */
-    public static int signals(long tickets) {
-        return (int) tickets;
-    }
-
-    /** @param waiters waiters @param signals granted signals @return the tickets value */
-    public static long tickets(int waiters, int signals) {
-        return ((long) waiters << 32) | (signals & 0xFFFF_FFFFL);
     }
 }

@@ -11,20 +11,21 @@ import java.lang.invoke.VarHandle;
 import java.util.Date;
 import java.util.concurrent.TimeUnit;
 
+import static dev.multiproc.shm.internal.ConditionDescriptor.CANCELLED_OFFSET;
+import static dev.multiproc.shm.internal.ConditionDescriptor.CANCEL_WINDOW;
+import static dev.multiproc.shm.internal.ConditionDescriptor.NEXT_OFFSET;
 import static dev.multiproc.shm.internal.ConditionDescriptor.SEQUENCE_OFFSET;
-import static dev.multiproc.shm.internal.ConditionDescriptor.TICKETS_OFFSET;
-import static dev.multiproc.shm.internal.ConditionDescriptor.signals;
-
-import static dev.multiproc.shm.internal.ConditionDescriptor.waiters;
+import static dev.multiproc.shm.internal.ConditionDescriptor.SIGNALLED_OFFSET;
 
 /**
  * A condition of a {@link ShmLock}, over a {@link ConditionDescriptor condition record} in the
- * lock's block. {@code signal(n)} wakes exactly {@code min(n, waiting)} waiters, in any process.
+ * lock's block: FIFO tickets, so {@code signal(n)} wakes exactly the {@code min(n, waiting)}
+ * longest-waiting threads, in any process.
  *
- * <p><b>Dead waiters.</b> A waiter whose process dies stays registered. A later signal may be
- * granted to it; that signal is then taken by the next waiter as an early wake-up (which
- * {@link java.util.concurrent.locks.Condition} permits). Use {@link #signalAll()} or timed waits
- * where participants may die. Thread-safe. Serializable as a handle.
+ * <p><b>Dead waiters.</b> A waiter whose process dies keeps its ticket; a later signal may be
+ * spent on it, waking one thread fewer than asked. Use {@link #signalAll()} or timed waits where
+ * participants may die. A waiter that times out behind more than 64 queued waiters cannot be
+ * recorded as gone and may likewise absorb one signal. Thread-safe. Serializable as a handle.
  */
 public final class ShmCondition implements IpcCondition, Serializable {
     @Serial
@@ -46,12 +47,8 @@ public final class ShmCondition implements IpcCondition, Serializable {
         this.sequenceAddress = mem.address() + base + SEQUENCE_OFFSET;
     }
 
-    private long currentTickets() {
-        return (long) LONG.getVolatile(mem, base + TICKETS_OFFSET);
-    }
-
-    private boolean casTickets(long expect, long update) {
-        return LONG.compareAndSet(mem, base + TICKETS_OFFSET, expect, update);
+    private long signalled() {
+        return (long) LONG.getVolatile(mem, base + SIGNALLED_OFFSET);
     }
 
     private int sequence() {
@@ -88,7 +85,7 @@ public final class ShmCondition implements IpcCondition, Serializable {
     }
 
     /**
-     * @return for a timed wait, an estimate of the time left (positive if signalled), else 1
+     * @return for a timed wait, an estimate of the time left (positive if signalled, else at most 0); else 1
      */
     private long doAwait(boolean interruptible, boolean timed, long nanos) throws InterruptedException {
         lock.checkHeld("await its condition");
@@ -97,27 +94,22 @@ public final class ShmCondition implements IpcCondition, Serializable {
         }
         long start = System.nanoTime();
         long deadline = start + nanos;
-        // register while holding the lock: a signal (also under the lock) then counts us
-        while (true) {
-            long t = currentTickets();
-            if (casTickets(t, ConditionDescriptor.tickets(waiters(t) + 1, signals(t)))) {
-                break;
-            }
-        }
+        // take a ticket while holding the lock (record fields change only under it)
+        long ticket = (long) LONG.get(mem, base + NEXT_OFFSET);
+        LONG.setVolatile(mem, base + NEXT_OFFSET, ticket + 1);
         int holds = lock.releaseFully();
         boolean interrupted = false;
         boolean signalled = false;
         try {
             long spinEnd = start + Waits.spinNanos();
             while (true) {
-                int seq = sequence(); // read before looking for a signal: a later signal changes it, so the wait returns
-                if (takeSignal()) {
+                int seq = sequence(); // read before the check: a later signal changes it, so the wait returns
+                if (signalled() > ticket) {
                     signalled = true;
                     break;
                 }
                 long now = System.nanoTime();
                 if (timed && now - deadline >= 0) {
-                    signalled = leave();
                     break;
                 }
                 if (now - spinEnd < 0) {
@@ -128,13 +120,15 @@ public final class ShmCondition implements IpcCondition, Serializable {
                 if (Thread.interrupted()) {
                     interrupted = true;
                     if (interruptible) {
-                        signalled = leave();
                         break;
                     }
                 }
             }
         } finally {
             lock.reacquire(holds);
+            if (!signalled) {
+                signalled = leave(ticket);
+            }
         }
         if (interrupted) {
             if (interruptible && !signalled) {
@@ -149,34 +143,32 @@ public final class ShmCondition implements IpcCondition, Serializable {
         return signalled ? Math.max(left, 1) : Math.min(left, 0);
     }
 
-    /** @return whether a granted signal was taken (and this waiter deregistered) */
-    private boolean takeSignal() {
-        while (true) {
-            long t = currentTickets();
-            int s = signals(t);
-            if (s <= 0) {
-                return false;
-            }
-            if (casTickets(t, ConditionDescriptor.tickets(waiters(t) - 1, s - 1))) {
-                return true;
-            }
+    /**
+     * Under the lock, after a timeout or interrupt: a signal may have come meanwhile; if not, gives
+     * the ticket back so that signals skip it.
+     *
+     * @return whether the ticket was signalled after all
+     */
+    private boolean leave(long ticket) {
+        long signalled = (long) LONG.get(mem, base + SIGNALLED_OFFSET);
+        if (signalled > ticket) {
+            return true;
         }
-    }
-
-    /** Deregisters on timeout or interrupt, unless a signal is there to take. @return whether signalled */
-    private boolean leave() {
-        while (true) {
-            long t = currentTickets();
-            int w = waiters(t);
-            int s = signals(t);
-            if (s > 0) {
-                if (casTickets(t, ConditionDescriptor.tickets(w - 1, s - 1))) {
-                    return true;
-                }
-            } else if (casTickets(t, ConditionDescriptor.tickets(w - 1, s))) {
-                return false;
+        long next = (long) LONG.get(mem, base + NEXT_OFFSET);
+        long mask = (long) LONG.get(mem, base + CANCELLED_OFFSET);
+        if (ticket == next - 1) {
+            // the newest ticket: give it back outright, with any cancelled ones it uncovers
+            next--;
+            while (next > signalled && next - 1 - signalled < CANCEL_WINDOW && (mask & (1L << (next - 1 - signalled))) != 0) {
+                mask &= ~(1L << (next - 1 - signalled));
+                next--;
             }
+            LONG.set(mem, base + CANCELLED_OFFSET, mask);
+            LONG.setVolatile(mem, base + NEXT_OFFSET, next);
+        } else if (ticket - signalled < CANCEL_WINDOW) {
+            LONG.setVolatile(mem, base + CANCELLED_OFFSET, mask | (1L << (ticket - signalled)));
         }
+        return false;
     }
 
     @Override
@@ -195,27 +187,35 @@ public final class ShmCondition implements IpcCondition, Serializable {
             throw new IllegalArgumentException("number of waiters to signal must not be negative, was " + n);
         }
         lock.checkHeld("signal its condition");
-        int granted;
-        while (true) {
-            long t = currentTickets();
-            int w = waiters(t);
-            int s = signals(t);
-            granted = Math.min(n, w - s);
-            if (granted <= 0) {
-                return;
+        long signalled = (long) LONG.get(mem, base + SIGNALLED_OFFSET);
+        long next = (long) LONG.get(mem, base + NEXT_OFFSET);
+        long mask = (long) LONG.get(mem, base + CANCELLED_OFFSET);
+        int woken = 0;
+        while (signalled < next && (woken < n || (mask & 1) != 0)) { // also drops cancelled tickets at the front
+            if ((mask & 1) == 0) {
+                woken++;
             }
-            if (casTickets(t, ConditionDescriptor.tickets(w, s + granted))) {
-                break;
-            }
+            signalled++;
+            mask >>>= 1;
         }
-        INT.getAndAdd(mem, base + SEQUENCE_OFFSET, 1); // makes sleepers' futex values stale
-        Futex.wake(sequenceAddress, granted);
+        if (woken == 0 && mask == (long) LONG.get(mem, base + CANCELLED_OFFSET)) {
+            return;
+        }
+        LONG.set(mem, base + CANCELLED_OFFSET, mask);
+        LONG.setVolatile(mem, base + SIGNALLED_OFFSET, signalled); // waiters read it without the lock
+        if (woken > 0) {
+            INT.getAndAdd(mem, base + SEQUENCE_OFFSET, 1); // makes sleepers' futex values stale
+            // the kernel cannot pick tickets: wake every sleeper; those not signalled sleep again
+            Futex.wake(sequenceAddress, Integer.MAX_VALUE);
+        }
     }
 
-    /** @return threads registered and not yet signalled (for tests and diagnostics) */
+    /** @return threads waiting and not yet signalled (approximate without the lock; for tests and diagnostics) */
     public int waitingCount() {
-        long t = currentTickets();
-        return waiters(t) - signals(t);
+        long next = (long) LONG.getVolatile(mem, base + NEXT_OFFSET);
+        long signalled = signalled();
+        long mask = (long) LONG.getVolatile(mem, base + CANCELLED_OFFSET);
+        return (int) Math.max(0, next - signalled - Long.bitCount(mask));
     }
 
     @Serial
