@@ -118,7 +118,10 @@ public final class DefaultContext implements Context, ContextServices {
         checkOpen();
         synchronized (channels) {
             if (sharedObjects == null) {
-                sharedObjects = channels().sharedObjects().orElse(null);
+                // a transport that hosts shared objects itself (socket: its manager) serves them;
+                // otherwise, and when the transport's module is absent, shared memory does
+                sharedObjects = Providers.transportIfPresent(transport).isPresent()
+                        ? channels().sharedObjects().orElse(null) : null;
                 if (sharedObjects == null) {
                     sharedObjects = Providers.sharedObjects().open(this);
                     onClose(sharedObjects);
