@@ -10,7 +10,7 @@ package dev.multiproc.shm.internal;
  *  +---------------------------------------------------------------+
  *  |        sequence, int (futex word; +1 per effective signal)    |  0
  *  +---------------------------------------------------------------+
- *  |                          Reserved                             |  4
+ *  |     sleepers, int (threads in or entering futex wait)         |  4
  *  +---------------------------------------------------------------+
  *  |              next ticket, long (given to the next waiter)     |  8
  *  |                                                               |
@@ -35,6 +35,8 @@ package dev.multiproc.shm.internal;
 public final class ConditionDescriptor {
     /** Offset of the sequence (int, futex word). */
     public static final int SEQUENCE_OFFSET = 0;
+    /** Offset of the sleeper count (int): a signal calls into the kernel only when it is not zero. */
+    public static final int SLEEPERS_OFFSET = 4;
     /** Offset of the next ticket (long). */
     public static final int NEXT_OFFSET = 8;
     /** Offset of the signalled watermark (long). */

@@ -20,8 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * (not {@code FUTEX_PRIVATE_FLAG}) {@code FUTEX_WAIT} and {@code FUTEX_WAKE}, since the word is
  * mapped by several processes.
  *
- * <p><b>Fallback.</b> Where futex is not available (any platform but Linux x86-64 and aarch64, or
- * if the downcall cannot be linked) {@link #wait} parks the thread for a bounded back-off of at
+ * <p><b>Fallback.</b> Where futex is not available (any platform but Linux x86-64 and aarch64, if
+ * the downcall cannot be linked, or with {@code -Dmultiproc.shm.futex=false}) {@link #wait} parks the thread for a bounded back-off of at
  * most {@link #FALLBACK_PARK_NANOS} and {@link #wake} does nothing: waiters poll the word, so
  * everything still works, with up to that much extra latency and some CPU while waiting.
  *
@@ -30,6 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * the segment closed when they wake. Thread-safe.
  */
 public final class Futex {
+    /** System property: {@code false} forces the polling fallback (to test it on Linux). */
+    public static final String FUTEX_PROPERTY = "multiproc.shm.futex";
     /** Longest park of the fallback wait. */
     public static final long FALLBACK_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final Logger LOG = LoggerFactory.getLogger(Futex.class);
@@ -45,7 +47,7 @@ public final class Futex {
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         long nr = -1;
-        if (os.contains("linux")) {
+        if (os.contains("linux") && !"false".equalsIgnoreCase(System.getProperty(FUTEX_PROPERTY))) {
             nr = switch (arch) {
                 case "amd64", "x86_64" -> 202;
                 case "aarch64", "arm64" -> 98;

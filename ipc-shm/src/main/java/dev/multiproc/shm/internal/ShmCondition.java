@@ -16,6 +16,7 @@ import static dev.multiproc.shm.internal.ConditionDescriptor.CANCEL_WINDOW;
 import static dev.multiproc.shm.internal.ConditionDescriptor.NEXT_OFFSET;
 import static dev.multiproc.shm.internal.ConditionDescriptor.SEQUENCE_OFFSET;
 import static dev.multiproc.shm.internal.ConditionDescriptor.SIGNALLED_OFFSET;
+import static dev.multiproc.shm.internal.ConditionDescriptor.SLEEPERS_OFFSET;
 
 /**
  * A condition of a {@link ShmLock}, over a {@link ConditionDescriptor condition record} in the
@@ -116,7 +117,14 @@ public final class ShmCondition implements IpcCondition, Serializable {
                     Thread.onSpinWait();
                     continue;
                 }
-                Futex.wait(sequenceAddress, seq, Waits.slice(deadline, timed, now));
+                INT.getAndAdd(mem, base + SLEEPERS_OFFSET, 1); // volatile: a signal after this sees us
+                try {
+                    if (signalled() <= ticket) {
+                        Futex.wait(sequenceAddress, seq, Waits.slice(deadline, timed, now));
+                    }
+                } finally {
+                    INT.getAndAdd(mem, base + SLEEPERS_OFFSET, -1);
+                }
                 if (Thread.interrupted()) {
                     interrupted = true;
                     if (interruptible) {
@@ -205,8 +213,10 @@ public final class ShmCondition implements IpcCondition, Serializable {
         LONG.setVolatile(mem, base + SIGNALLED_OFFSET, signalled); // waiters read it without the lock
         if (woken > 0) {
             INT.getAndAdd(mem, base + SEQUENCE_OFFSET, 1); // makes sleepers' futex values stale
-            // the kernel cannot pick tickets: wake every sleeper; those not signalled sleep again
-            Futex.wake(sequenceAddress, Integer.MAX_VALUE);
+            if ((int) INT.getVolatile(mem, base + SLEEPERS_OFFSET) > 0) {
+                // the kernel cannot pick tickets: wake every sleeper; those not signalled sleep again
+                Futex.wake(sequenceAddress, Integer.MAX_VALUE);
+            }
         }
     }
 

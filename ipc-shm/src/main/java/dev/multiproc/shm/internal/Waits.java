@@ -15,14 +15,26 @@ public final class Waits {
     public static final String SPIN_NANOS_PROPERTY = "multiproc.shm.spinNanos";
     /** Longest single kernel sleep; bounds the latency of interrupts and of dead-holder checks. */
     public static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long SPIN_NANOS = Long.getLong(SPIN_NANOS_PROPERTY, 20_000L);
+    private static volatile long spinNanos = Long.getLong(SPIN_NANOS_PROPERTY, 20_000L);
 
     private Waits() {
     }
 
     /** @return how long a waiter spins before sleeping */
     public static long spinNanos() {
-        return SPIN_NANOS;
+        return spinNanos;
+    }
+
+    /**
+     * Changes the spin phase of this JVM (benchmarks compare spinning and sleeping waiters).
+     *
+     * @param nanos how long a waiter spins before sleeping; 0 sleeps at once
+     */
+    public static void setSpinNanos(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("spin time must not be negative, was " + nanos);
+        }
+        spinNanos = nanos;
     }
 
     /**
