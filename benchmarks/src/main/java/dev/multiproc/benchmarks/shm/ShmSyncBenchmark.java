@@ -37,7 +37,8 @@ import java.util.Locale;
  * ping-pong between the same two JVMs (the kernel's wake-up floor) and a single-process memcpy
  * of the same size. Python 3.11 figures are from {@code /work/shared/anchors/python/RESULTS.md}.
  *
- * <p>Run with {@code flock /tmp/bench.lock java ... ShmSyncBenchmark [scale]}; prints a Markdown
+ * <p>Run with {@code flock /tmp/bench.lock java ... ShmSyncBenchmark [scale [counters,locks,event,barrier,bulk]]};
+ * prints a Markdown
  * table.
  */
 public final class ShmSyncBenchmark {
@@ -53,35 +54,46 @@ public final class ShmSyncBenchmark {
      */
     public static void main(String[] args) throws Exception {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1;
+        List<String> only = args.length > 1 ? List.of(args[1].split(",")) : List.of("counters", "locks", "event", "barrier", "bulk");
         List<String[]> rows = new ArrayList<>();
         try (Context ctx = Multiproc.context("pipe")) {
             int n = (int) (2_000_000 * scale);
-            double atomic = throughput(ctx, "atomic", n);
-            rows.add(row("`SharedLong.incrementAndGet`, 2 procs", fmtM(atomic) + " M ops/s", "—", "—"));
-            double locked = throughput(ctx, "locked", (int) (1_000_000 * scale));
-            rows.add(row("increment under `lock()`, 2 procs", fmtM(locked) + " M ops/s", "0.81 M/s",
-                    fmt(locked / 0.81e6) + "x (target >= 20x)"));
-            double contended = throughput(ctx, "lock", n);
-            rows.add(row("`lock(); unlock()` contended, 2 procs", fmtM(contended) + " M ops/s", "6.2 M/s",
-                    fmt(contended / 6.2e6) + "x (target >= 2x)"));
-            double uds = udsPingPong(ctx, (int) (20_000 * scale));
-            double sleeping = eventPingPong(ctx, (int) (20_000 * scale), 0);
-            double spinning = eventPingPong(ctx, (int) (200_000 * scale), Waits.spinNanos());
-            rows.add(row("Unix-socket ping-pong RTT (baseline)", fmt(uds) + " us median", "—", "—"));
-            rows.add(row("Event ping-pong RTT, sleeping waiters (spin 0)", fmt(sleeping) + " us median", "145 us",
-                    fmt(sleeping / uds) + "x the socket RTT (target <= 1x)"));
-            rows.add(row("Event ping-pong RTT, spinning waiters", fmt(spinning * 1000) + " ns median", "145 us",
-                    (spinning < 1 ? "under" : "OVER") + " 1 us (target < 1 us)"));
-            double cycles = throughput(ctx, "barrier", (int) (100_000 * scale)) / 2;
-            rows.add(row("`Barrier(2).await()`", fmtK(cycles) + " k cycles/s", "6 k/s",
-                    fmt(cycles / 6e3) + "x (target >= 10x)"));
-            double[] bulk = bulkCopy(ctx);
-            rows.add(row("memcpy 64 MiB, native to native (baseline)", fmt(bulk[0]) + " GB/s", "—", "—"));
-            rows.add(row("memcpy 64 MiB, `long[]` to `long[]` (baseline)", fmt(bulk[1]) + " GB/s", "—", "—"));
-            rows.add(row("`SharedLongArray.copyFrom` 64 MiB (child writes)", fmt(bulk[2]) + " GB/s", "11.25 GB/s",
-                    fmt(bulk[2] / bulk[0]) + "x memcpy (target >= 0.7x)"));
-            rows.add(row("`SharedLongArray.toArray` 64 MiB (parent reads)", fmt(bulk[3]) + " GB/s", "11.45 GB/s",
-                    fmt(bulk[3] / bulk[0]) + "x memcpy (target >= 0.7x)"));
+            if (only.contains("counters")) {
+                double atomic = throughput(ctx, "atomic", n);
+                rows.add(row("`SharedLong.incrementAndGet`, 2 procs", fmtM(atomic) + " M ops/s", "—", "—"));
+            }
+            if (only.contains("locks")) {
+                double locked = throughput(ctx, "locked", (int) (1_000_000 * scale));
+                rows.add(row("increment under `lock()`, 2 procs", fmtM(locked) + " M ops/s", "0.81 M/s",
+                        fmt(locked / 0.81e6) + "x (target >= 20x)"));
+                double contended = throughput(ctx, "lock", n);
+                rows.add(row("`lock(); unlock()` contended, 2 procs", fmtM(contended) + " M ops/s", "6.2 M/s",
+                        fmt(contended / 6.2e6) + "x (target >= 2x)"));
+            }
+            if (only.contains("event")) {
+                double uds = udsPingPong(ctx, (int) (20_000 * scale));
+                double sleeping = eventPingPong(ctx, (int) (20_000 * scale), 0);
+                double spinning = eventPingPong(ctx, (int) (200_000 * scale), Waits.spinNanos());
+                rows.add(row("Unix-socket ping-pong RTT (baseline)", fmt(uds) + " us median", "—", "—"));
+                rows.add(row("Event ping-pong RTT, sleeping waiters (spin 0)", fmt(sleeping) + " us median", "145 us",
+                        fmt(sleeping / uds) + "x the socket RTT (target <= 1x)"));
+                rows.add(row("Event ping-pong RTT, spinning waiters", fmt(spinning * 1000) + " ns median", "145 us",
+                        (spinning < 1 ? "under" : "OVER") + " 1 us (target < 1 us)"));
+            }
+            if (only.contains("barrier")) {
+                double cycles = throughput(ctx, "barrier", (int) (100_000 * scale)) / 2;
+                rows.add(row("`Barrier(2).await()`", fmtK(cycles) + " k cycles/s", "6 k/s",
+                        fmt(cycles / 6e3) + "x (target >= 10x)"));
+            }
+            if (only.contains("bulk")) {
+                double[] bulk = bulkCopy(ctx);
+                rows.add(row("memcpy 64 MiB, native to native (baseline)", fmt(bulk[0]) + " GB/s", "—", "—"));
+                rows.add(row("copy 64 MiB `long[]` into a new `long[]` (`Arrays.copyOf`, baseline)", fmt(bulk[1]) + " GB/s", "—", "—"));
+                rows.add(row("`SharedLongArray.copyFrom` 64 MiB (child writes)", fmt(bulk[2]) + " GB/s", "11.25 GB/s",
+                        fmt(bulk[2] / bulk[0]) + "x memcpy (target >= 0.7x)"));
+                rows.add(row("`SharedLongArray.toArray` 64 MiB, a new array each time (parent reads)", fmt(bulk[3]) + " GB/s",
+                        "11.45 GB/s", fmt(bulk[3] / bulk[0]) + "x memcpy, " + fmt(bulk[3] / bulk[1]) + "x copyOf (target >= 0.7x)"));
+            }
         }
         System.out.println("| scenario | Multiproc (ipc-shm) | Python 3.11 | ratio |");
         System.out.println("|---|---|---|---|");
@@ -273,14 +285,17 @@ public final class ShmSyncBenchmark {
             a.fill((byte) 1);
             b.fill((byte) 2);
             long[] x = new long[longs];
-            long[] y = new long[longs];
+            long[] y;
             Arrays.fill(x, 3);
             for (int r = 0; r <= ROUNDS; r++) {
                 long t0 = System.nanoTime();
                 MemorySegment.copy(a, 0, b, 0, (long) bytes);
                 long t1 = System.nanoTime();
-                System.arraycopy(x, 0, y, 0, longs);
+                y = Arrays.copyOf(x, longs); // allocates, as toArray must
                 long t2 = System.nanoTime();
+                if (y[longs - 1] != 3) {
+                    throw new AssertionError("copyOf lost data");
+                }
                 if (r > 0) {
                     native2native[r - 1] = bytes / (t1 - t0);
                     arraycopy[r - 1] = bytes / (t2 - t1);

@@ -9,24 +9,24 @@ package dev.multiproc.shm.internal;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
- *  |          Lock block (LockDescriptor, 1024 bytes)              |     0
+ *  |          Lock block (LockDescriptor, 1088 bytes)              |     0
  *  +---------------------------------------------------------------+
- *  |                       parties, int                            |  1024
+ *  |                       parties, int                            |  1088
  *  +---------------------------------------------------------------+
- *  |         count, int: parties still to arrive this generation   |  1028
+ *  |         count, int: parties still to arrive this generation   |  1092
  *  +---------------------------------------------------------------+
- *  |                 generation, long (+1 per trip or reset)       |  1032
+ *  |                 generation, long (+1 per trip or reset)       |  1096
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |             broken, int (the current generation)              |  1040
+ *  |             broken, int (the current generation)              |  1104
  *  +---------------------------------------------------------------+
- *  |                          Reserved                             |  1044
+ *  |                          Reserved                             |  1108
  *  +---------------------------------------------------------------+
- *  |    last broken generation, long (-1: none); a waiter of a      |  1048
+ *  |    last broken generation, long (-1: none); a waiter of a      |  1112
  *  |    generation that moved on learns from it whether it broke  |
  *  +---------------------------------------------------------------+
- *  |                     Reserved (8 bytes)                        |  1056
- *  +---------------------------------------------------------------+  1088 (LENGTH)
+ *  |                     Reserved (32 bytes)                       |  1120
+ *  +---------------------------------------------------------------+  1152 (LENGTH)
  * </pre>
  */
 public final class BarrierDescriptor {

@@ -9,29 +9,33 @@ package dev.multiproc.shm.internal;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-+-+-----------------------------------------------------------+
- *  |0|C|              holder pid (30 bits), 0 = free               |  0  state: the futex word
+ *  |0|C|              holder pid (30 bits), 0 = free               |    0  state: the futex word
  *  +-+-+-----------------------------------------------------------+
- *  |                 hold count, int (reentrant)                   |  4  touched by the holder only
+ *  |           conditions allocated, int                           |    4
  *  +---------------------------------------------------------------+
- *  |            holder thread id, long (0 when free)               |  8
+ *  |                     Reserved (56 bytes)                       |    8  (contenders spin on this line)
+ *  +---------------------------------------------------------------+
+ *  |                 hold count, int (reentrant)                   |   64  second cache line: written by
+ *  +---------------------------------------------------------------+       the holder only, so spinning
+ *  |                          Reserved                             |   68  contenders do not steal it
+ *  +---------------------------------------------------------------+
+ *  |            holder thread id, long (0 when free)               |   72
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |        holder pid, long (as written by the holder)            | 16  with the stamp below: tells a
- *  |                                                               |     reused pid from the holder
+ *  |        holder pid, long (as written by the holder)            |   80  with the stamp below: tells a
+ *  |                                                               |       reused pid from the holder
  *  +---------------------------------------------------------------+
- *  |              holder start stamp, long                         | 24
+ *  |              holder start stamp, long                         |   88
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |           conditions allocated, int                           | 32
+ *  |                     Reserved (32 bytes)                       |   96
  *  +---------------------------------------------------------------+
- *  |                     Reserved (28 bytes)                       | 36
- *  +---------------------------------------------------------------+
- *  |     Condition record 0 (ConditionDescriptor, 64 bytes)        | 64
+ *  |     Condition record 0 (ConditionDescriptor, 64 bytes)        |  128
  *  +---------------------------------------------------------------+
  *  |                              ...                              |
  *  +---------------------------------------------------------------+
- *  |     Condition record 14                                       | 960
- *  +---------------------------------------------------------------+  1024
+ *  |     Condition record 14                                       | 1024
+ *  +---------------------------------------------------------------+ 1088
  * </pre>
  *
  * State follows Drepper's "Futexes Are Tricky" mutex: 0 free; holder pid alone: held, nobody
@@ -41,17 +45,17 @@ public final class LockDescriptor {
     /** Offset of the state word (int, futex word). */
     public static final int STATE_OFFSET = 0;
     /** Offset of the reentrant hold count (int). */
-    public static final int HOLDS_OFFSET = 4;
+    public static final int HOLDS_OFFSET = 64;
     /** Offset of the holder's thread id (long). */
-    public static final int OWNER_THREAD_OFFSET = 8;
+    public static final int OWNER_THREAD_OFFSET = 72;
     /** Offset of the holder's pid as written by the holder (long). */
-    public static final int OWNER_PID_OFFSET = 16;
+    public static final int OWNER_PID_OFFSET = 80;
     /** Offset of the holder's start stamp (long). */
-    public static final int OWNER_START_OFFSET = 24;
+    public static final int OWNER_START_OFFSET = 88;
     /** Offset of the number of condition records handed out (int). */
-    public static final int CONDITIONS_OFFSET = 32;
+    public static final int CONDITIONS_OFFSET = 4;
     /** Length of the lock record. */
-    public static final int LOCK_RECORD_LENGTH = 64;
+    public static final int LOCK_RECORD_LENGTH = 128;
     /** Offset of the first condition record. */
     public static final int CONDITION_AREA_OFFSET = LOCK_RECORD_LENGTH;
     /** Most conditions one lock can make. */

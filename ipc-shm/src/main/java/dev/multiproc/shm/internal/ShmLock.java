@@ -48,6 +48,8 @@ public final class ShmLock implements IpcLock, Serializable {
     private static final int SELF = selfPidWord();
     /** How often a sleeping contender may read /proc to check the holder. */
     private static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Most {@link Thread#onSpinWait()} calls between two looks at a held lock's word. */
+    private static final int MAX_SPIN_BACKOFF = 32;
 
     private final Segment segment;
     private final MemorySegment mem;
@@ -104,7 +106,7 @@ public final class ShmLock implements IpcLock, Serializable {
 
     /** @return how many times the calling thread holds the lock (0 if it does not) */
     public int holdCount() {
-        return isHeldByCurrentThread() ? (int) INT.get(mem, base + HOLDS_OFFSET) : 0;
+        return isHeldByCurrentThread() ? holds() : 0;
     }
 
     @Override
@@ -194,10 +196,20 @@ public final class ShmLock implements IpcLock, Serializable {
 
     /** Records the calling thread as holder; runs right after the CAS that took the lock. */
     private void onAcquired(int holds) {
-        INT.set(mem, base + HOLDS_OFFSET, holds);
+        if (reentrant) {
+            INT.set(mem, base + HOLDS_OFFSET, holds); // a plain lock's count is always 1: not stored
+        }
         LONG.setOpaque(mem, base + OWNER_THREAD_OFFSET, Thread.currentThread().threadId());
-        LONG.setOpaque(mem, base + OWNER_PID_OFFSET, (long) SELF);
-        LONG.setOpaque(mem, base + OWNER_START_OFFSET, ProcessLiveness.selfStart());
+        // rewritten only when another process held it last: saves stores on the hot path
+        if ((long) LONG.getOpaque(mem, base + OWNER_PID_OFFSET) != SELF
+                || (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) != ProcessLiveness.selfStart()) {
+            LONG.setOpaque(mem, base + OWNER_START_OFFSET, ProcessLiveness.selfStart());
+            LONG.setOpaque(mem, base + OWNER_PID_OFFSET, (long) SELF);
+        }
+    }
+
+    private int holds() {
+        return reentrant ? (int) INT.get(mem, base + HOLDS_OFFSET) : 1; // plain: only the holder touches it
     }
 
     /**
@@ -223,6 +235,7 @@ public final class ShmLock implements IpcLock, Serializable {
         // phase 1: spin while the holder is probably running
         long spinEnd = start + Waits.spinNanos();
         int s;
+        int backoff = 1;
         while (true) {
             s = state();
             if (s == 0) {
@@ -236,10 +249,16 @@ public final class ShmLock implements IpcLock, Serializable {
             if (now - spinEnd >= 0 || (timed && now - deadline >= 0)) {
                 break;
             }
-            Thread.onSpinWait();
+            // exponential back-off between looks: reading the word pulls its cache line away from
+            // the holder, which then pays for it on release
+            for (int i = 0; i < backoff; i++) {
+                Thread.onSpinWait();
+            }
+            backoff = Math.min(backoff << 1, MAX_SPIN_BACKOFF);
         }
         // phase 2: sleep on the word, marked contended so that the release wakes us
         boolean interrupted = false;
+        boolean firstSleep = true;
         long lastCheck = System.nanoTime();
         try {
             while (true) {
@@ -266,7 +285,13 @@ public final class ShmLock implements IpcLock, Serializable {
                         return true;
                     }
                 }
-                Futex.wait(stateAddress, s, Waits.slice(deadline, timed, now));
+                long sleep = Waits.slice(deadline, timed, now);
+                if (firstSleep) {
+                    // a holder that died before we came is found after a short first sleep, not a whole slice
+                    sleep = Math.min(sleep, LIVENESS_CHECK_NANOS);
+                    firstSleep = false;
+                }
+                Futex.wait(stateAddress, s, sleep);
                 if (Thread.interrupted()) {
                     if (interruptible) {
                         throw new InterruptedException("interrupted while waiting for " + this);
@@ -311,7 +336,7 @@ public final class ShmLock implements IpcLock, Serializable {
                     + Thread.currentThread().getName() + "' of process " + SELF + ": it is held by process "
                     + (s & PID_MASK) + ((s & PID_MASK) == SELF ? " thread id " + ownerThread() : ""));
         }
-        int holds = (int) INT.get(mem, base + HOLDS_OFFSET);
+        int holds = holds();
         if (holds > 1) {
             INT.set(mem, base + HOLDS_OFFSET, holds - 1);
             return;
@@ -321,7 +346,9 @@ public final class ShmLock implements IpcLock, Serializable {
 
     /** Releases the lock entirely (the caller holds it); wakes one sleeper if the state says one may sleep. */
     private void release() {
-        INT.set(mem, base + HOLDS_OFFSET, 0);
+        if (reentrant) {
+            INT.set(mem, base + HOLDS_OFFSET, 0);
+        }
         LONG.setOpaque(mem, base + OWNER_THREAD_OFFSET, 0L); // before the release below: no stale id for a later holder
         int old = (int) INT.getAndSet(mem, base + STATE_OFFSET, 0); // volatile: publishes the critical section
         if ((old & CONTENDED) != 0) {
@@ -340,7 +367,7 @@ public final class ShmLock implements IpcLock, Serializable {
             throw new IllegalMonitorStateException("thread '" + Thread.currentThread().getName()
                     + "' must hold " + this + " to wait on its condition");
         }
-        int holds = (int) INT.get(mem, base + HOLDS_OFFSET);
+        int holds = holds();
         release();
         return holds;
     }

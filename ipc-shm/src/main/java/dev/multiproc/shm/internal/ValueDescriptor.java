@@ -9,13 +9,13 @@ package dev.multiproc.shm.internal;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
- *  |          Lock block (LockDescriptor, 1024 bytes)              |     0
+ *  |          Lock block (LockDescriptor, 1088 bytes)              |     0
  *  +---------------------------------------------------------------+
- *  |                   length, int (elements)                      |  1024
+ *  |                   length, int (elements)                      |  1088
  *  +---------------------------------------------------------------+
- *  |                     Reserved (60 bytes)                       |  1028
+ *  |                     Reserved (60 bytes)                       |  1092
  *  +---------------------------------------------------------------+
- *  |          elements: length x 4 (int) or 8 (long, double)       |  1088
+ *  |          elements: length x 4 (int) or 8 (long, double)       |  1152
  *  |                              ...                              |
  * </pre>
  */
