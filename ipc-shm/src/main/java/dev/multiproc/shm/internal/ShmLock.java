@@ -95,8 +95,7 @@ public final class ShmLock implements IpcLock, Serializable {
 
     /** @return whether the calling thread holds this lock */
     public boolean isHeldByCurrentThread() {
-        int s = state();
-        return (s & PID_MASK) == SELF && ownerThread() == Thread.currentThread().threadId();
+        return heldByMe();
     }
 
     /** @return whether this is a reentrant lock */
@@ -175,7 +174,9 @@ public final class ShmLock implements IpcLock, Serializable {
 
     private boolean heldByMe() {
         int s = state();
-        return s != 0 && (s & PID_MASK) == SELF && ownerThread() == Thread.currentThread().threadId();
+        return s != 0 && (s & PID_MASK) == SELF && ownerThread() == Thread.currentThread().threadId()
+                // and not a dead process that had our pid (and a thread with our id) before us
+                && (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) == ProcessLiveness.selfStart();
     }
 
     private boolean reenter(boolean blocking) {
@@ -327,11 +328,10 @@ public final class ShmLock implements IpcLock, Serializable {
     @Override
     public void unlock() {
         int s = state();
-        long me = Thread.currentThread().threadId();
         if (s == 0) {
             throw new IllegalMonitorStateException("cannot unlock " + this + ": it is not locked");
         }
-        if ((s & PID_MASK) != SELF || ownerThread() != me) {
+        if (!heldByMe()) {
             throw new IllegalMonitorStateException("cannot unlock " + this + " from thread '"
                     + Thread.currentThread().getName() + "' of process " + SELF + ": it is held by process "
                     + (s & PID_MASK) + ((s & PID_MASK) == SELF ? " thread id " + ownerThread() : ""));
