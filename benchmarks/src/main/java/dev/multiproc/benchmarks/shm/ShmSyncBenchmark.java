@@ -93,6 +93,8 @@ public final class ShmSyncBenchmark {
                         fmt(bulk[2] / bulk[0]) + "x memcpy (target >= 0.7x)"));
                 rows.add(row("`SharedLongArray.toArray` 64 MiB, a new array each time (parent reads)", fmt(bulk[3]) + " GB/s",
                         "11.45 GB/s", fmt(bulk[3] / bulk[0]) + "x memcpy, " + fmt(bulk[3] / bulk[1]) + "x copyOf (target >= 0.7x)"));
+                rows.add(row("`SharedLongArray.copyTo(long[])` 64 MiB, into an existing array (parent reads)", fmt(bulk[4]) + " GB/s",
+                        "11.45 GB/s", fmt(bulk[4] / bulk[0]) + "x memcpy (target >= 0.7x)"));
             }
         }
         System.out.println("| scenario | Multiproc (ipc-shm) | Python 3.11 | ratio |");
@@ -271,8 +273,8 @@ public final class ShmSyncBenchmark {
     }
 
     /**
-     * @return GB/s of: native memcpy, long[] arraycopy (baselines, this JVM), copyFrom in the
-     *         child, toArray in this JVM; 64 MiB each
+     * @return GB/s of: native memcpy, Arrays.copyOf (baselines, this JVM), copyFrom in the
+     *         child, toArray and copyTo in this JVM; 64 MiB each
      */
     private static double[] bulkCopy(Context ctx) throws Exception {
         int longs = 64 << 20 >> 3;
@@ -316,18 +318,24 @@ public final class ShmSyncBenchmark {
         join(child);
         double[] written = Arrays.copyOfRange(childRates.toArray(), 1, ROUNDS + 1);
         double[] read = new double[ROUNDS];
+        double[] readInto = new double[ROUNDS];
+        long[] into = new long[longs];
+        Arrays.fill(into, 1); // touched: the pages exist
         for (int r = 0; r <= ROUNDS; r++) {
             long t0 = System.nanoTime();
             long[] out = array.toArray();
             long t1 = System.nanoTime();
-            if (out[longs - 1] != 42) {
-                throw new AssertionError("toArray read " + out[longs - 1] + ", the child wrote 42");
+            array.copyTo(into);
+            long t2 = System.nanoTime();
+            if (out[longs - 1] != 42 || into[longs - 1] != 42) {
+                throw new AssertionError("read " + out[longs - 1] + " and " + into[longs - 1] + ", the child wrote 42");
             }
             if (r > 0) {
                 read[r - 1] = bytes / (t1 - t0);
+                readInto[r - 1] = bytes / (t2 - t1);
             }
         }
-        return new double[]{median(native2native), median(arraycopy), median(written), median(read)};
+        return new double[]{median(native2native), median(arraycopy), median(written), median(read), median(readInto)};
     }
 
     private static void join(IpcProcess p) throws InterruptedException {

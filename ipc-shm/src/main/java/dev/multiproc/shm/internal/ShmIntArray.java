@@ -12,8 +12,8 @@ import java.util.Objects;
 
 /**
  * A fixed-length {@code int} array in shared memory over a {@link ValueDescriptor}. Element
- * accesses are volatile (sequentially consistent) through a {@link VarHandle}; {@link #toArray()}
- * and {@link #copyFrom} are plain bulk copies ({@link MemorySegment#copy}, memcpy speed), not
+ * accesses are volatile (sequentially consistent) through a {@link VarHandle}; {@link #toArray()},
+ * {@link #copyTo} and {@link #copyFrom} are plain bulk copies ({@link MemorySegment#copy}, memcpy speed), not
  * atomic as a whole: hold {@link #lock()} (the reentrant lock in the same segment) for that.
  * Thread-safe. Serializable as a handle.
  */
@@ -74,6 +74,14 @@ public final class ShmIntArray implements SharedIntArray, Serializable {
             throw new IndexOutOfBoundsException("cannot copy " + src.length + " elements into a shared array of length " + length);
         }
         MemorySegment.copy(src, 0, mem, LAYOUT, AT, src.length);
+    }
+
+    @Override
+    public void copyTo(int[] dst) {
+        if (dst.length > length) {
+            throw new IndexOutOfBoundsException("cannot copy " + dst.length + " elements out of a shared array of length " + length);
+        }
+        MemorySegment.copy(mem, LAYOUT, AT, dst, 0, dst.length);
     }
 
     @Override

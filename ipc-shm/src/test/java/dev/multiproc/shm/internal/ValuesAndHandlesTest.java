@@ -123,11 +123,22 @@ class ValuesAndHandlesTest {
         longs.copyFrom(big);
         assertThat(longs.toArray()).isEqualTo(big);
         assertThat(longs.addAndGet(5, 10)).isEqualTo(15);
+        long[] head = new long[8];
+        longs.copyTo(head);
+        assertThat(head).containsExactly(0, 1, 2, 3, 4, 15, 6, 7);
+        assertThatThrownBy(() -> ints.copyTo(new int[4])).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessageContaining("4 elements").hasMessageContaining("length 3");
+        int[] intHead = new int[2];
+        ints.copyTo(intHead);
+        assertThat(intHead).containsExactly(9, 8);
 
         SharedDoubleArray doubles = shared.sharedDoubleArray(new double[]{0.5, 1.5});
         assertThat(doubles.addAndGet(1, 1)).isEqualTo(2.5);
         assertThat(doubles.compareAndSet(0, 0.5, 7)).isTrue();
         assertThat(doubles.toArray()).containsExactly(7, 2.5);
+        double[] all = new double[2];
+        doubles.copyTo(all);
+        assertThat(all).containsExactly(7, 2.5);
         assertThat(shared.sharedIntArray(new int[0]).toArray()).isEmpty();
     }
 
