@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +34,20 @@ class FutexFallbackTest {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Probe.class.getName());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("fallback ok");
+        Path log = Files.createTempFile("fallback-probe", ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean exited = p.waitFor(40, TimeUnit.SECONDS);
+            if (!exited) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(exited).as("probe finished in time; output: %s", out).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("fallback ok");
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     /** Runs in a JVM without futex. */
@@ -60,6 +71,7 @@ class FutexFallbackTest {
                 IpcEvent pong = shared.event();
                 IpcBarrier barrier = shared.barrier(2);
                 long[] counter = new long[1];
+                IpcEvent mainWaits = shared.event();
                 Thread other = Thread.ofPlatform().start(() -> {
                     try {
                         for (int i = 0; i < 200; i++) {
@@ -73,10 +85,11 @@ class FutexFallbackTest {
                             lock.unlock();
                         }
                         barrier.await();
-                        sem.release();
-                        lock.lock();
+                        mainWaits.await();
+                        lock.lock(); // granted once main's condition wait releases it
                         cond.signal();
                         lock.unlock();
+                        sem.release();
                     } catch (Exception e) {
                         throw new RuntimeException(e);
                     }
@@ -93,12 +106,14 @@ class FutexFallbackTest {
                     counter[0]++;
                     lock.unlock();
                 }
-                lock.lock();
                 barrier.await();
-                if (!sem.tryAcquire(Duration.ofSeconds(5)) || !cond.await(5, TimeUnit.SECONDS)) {
-                    throw new AssertionError("semaphore or condition not signalled");
-                }
+                lock.lock();
+                mainWaits.set();
+                boolean signalled = cond.await(5, TimeUnit.SECONDS);
                 lock.unlock();
+                if (!signalled || !sem.tryAcquire(Duration.ofSeconds(5))) {
+                    throw new AssertionError("condition or semaphore not signalled");
+                }
                 other.join();
                 if (counter[0] != 40_000) {
                     throw new AssertionError("counter " + counter[0]);

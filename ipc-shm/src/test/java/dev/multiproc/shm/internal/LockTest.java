@@ -119,21 +119,26 @@ class LockTest {
     @Test
     void aSleepingWaiterIsWokenByTheRelease() throws Exception {
         IpcLock lock = shared.lock();
-        lock.lock();
-        CountDownLatch started = new CountDownLatch(1);
-        Future<Long> waiter = pool.submit(() -> {
-            started.countDown();
+        long[] latencies = new long[5];
+        for (int round = 0; round < latencies.length; round++) {
             lock.lock();
-            long at = System.nanoTime();
+            CountDownLatch started = new CountDownLatch(1);
+            Future<Long> waiter = pool.submit(() -> {
+                started.countDown();
+                lock.lock();
+                long at = System.nanoTime();
+                lock.unlock();
+                return at;
+            });
+            started.await();
+            Thread.sleep(100); // let the waiter fall asleep in futex (not synchronization: the assertion holds either way)
+            long released = System.nanoTime();
             lock.unlock();
-            return at;
-        });
-        started.await();
-        Thread.sleep(200); // let the waiter fall asleep in futex (not synchronization: the assertion holds either way)
-        long released = System.nanoTime();
-        lock.unlock();
-        long acquired = waiter.get(5, TimeUnit.SECONDS);
-        assertThat(Duration.ofNanos(acquired - released)).isLessThan(Duration.ofMillis(40));
+            latencies[round] = waiter.get(5, TimeUnit.SECONDS) - released;
+        }
+        java.util.Arrays.sort(latencies);
+        // woken by the release, not by the end of its 50 ms sleep slice (median: robust to a busy machine)
+        assertThat(Duration.ofNanos(latencies[latencies.length / 2])).isLessThan(Duration.ofMillis(25));
     }
 
     @Test
