@@ -38,14 +38,9 @@ public final class Waits {
     }
 
     /**
-     * @param deadline a {@link System#nanoTime()} deadline, if {@code timed}
-     * @param timed    whether there is a deadline
-     * @param now      the time now
-     * @return the next sleep: the rest until the deadline, at most one slice
-     */
-    /**
-     * @param timeout a timeout, or null
-     * @return it in nanoseconds, saturated; null or negative gives 0 or less ("do not wait")
+     * @param timeout a timeout
+     * @return it in nanoseconds, saturated; zero or negative means "do not wait"
+     * @throws NullPointerException if it is null
      */
     static long toNanos(java.time.Duration timeout) {
         if (timeout == null) {
@@ -54,10 +49,16 @@ public final class Waits {
         try {
             return timeout.toNanos();
         } catch (ArithmeticException e) {
-            return timeout.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE / 2;
+            return timeout.isNegative() ? Long.MIN_VALUE / 2 : Long.MAX_VALUE / 2;
         }
     }
 
+    /**
+     * @param deadline a {@link System#nanoTime()} deadline, if {@code timed}
+     * @param timed    whether there is a deadline
+     * @param now      the time now
+     * @return the next sleep: the rest until the deadline, at most one slice
+     */
     static long slice(long deadline, boolean timed, long now) {
         return timed ? Math.min(SLICE_NANOS, deadline - now) : SLICE_NANOS;
     }
