@@ -82,6 +82,7 @@ public final class QueueBroker implements AutoCloseable {
         Selector selector = null;
         try {
             Files.createDirectories(directory);
+            StaleQueueSockets.sweep(directory);
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
             server.configureBlocking(false);

@@ -447,6 +447,7 @@ public final class QueueClient {
     }
 
     private void brokerGone(RuntimeException why) {
+        StaleQueueSockets.removeWhenOwnerGone(queue.path());
         lock.lock();
         try {
             if (failure == null) {
