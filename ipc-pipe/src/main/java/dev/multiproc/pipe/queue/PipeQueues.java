@@ -75,7 +75,7 @@ public final class PipeQueues {
         ContextSettings settings = services.settings();
         QueueBroker broker = QueueBroker.start(settings.socketDirectory(), maxsize, joinable, settings.maxFrameBytes());
         services.onClose(() -> QueueRegistry.closeBroker(broker));
-        return QueueRegistry.client(new QueueDescriptor(broker.name(), broker.path(), maxsize, joinable,
-                ProcessHandle.current().pid(), settings.maxFrameBytes()));
+        return QueueRegistry.ownerClient(new QueueDescriptor(broker.name(), broker.path(), maxsize, joinable,
+                ProcessHandle.current().pid(), settings.maxFrameBytes()), broker);
     }
 }

@@ -116,6 +116,7 @@ final class BrokerConnection implements PeerSink {
         int ops = out.isEmpty() ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE;
         if (key.isValid() && key.interestOps() != ops) {
             key.interestOps(ops);
+            key.selector().wakeup(); // may be called by another thread than the selector's
         }
     }
 }

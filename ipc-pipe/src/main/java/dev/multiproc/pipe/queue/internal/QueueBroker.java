@@ -20,6 +20,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import dev.multiproc.QueueClosedException;
 
 /**
  * Serves one queue to every process that uses it: a Unix-domain socket server in the process
@@ -49,6 +54,12 @@ public final class QueueBroker implements AutoCloseable {
     private final QueueLedger ledger;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Guards the ledger and every connection's output; the owner's own client shares it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+    private final List<BrokerConnection> connections = new ArrayList<>();
+    private long lastCallerFlush;
+    private boolean flushRequested;
 
     private QueueBroker(String name, Path path, int maxsize, boolean joinable, int maxFrameBytes,
                         ServerSocketChannel server, Selector selector) {
@@ -155,22 +166,29 @@ public final class QueueBroker implements AutoCloseable {
         try {
             while (!closed.get()) {
                 selector.select();
-                Set<SelectionKey> keys = selector.selectedKeys();
-                for (SelectionKey key : keys) {
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.isAcceptable()) {
-                        accept();
-                    } else {
-                        BrokerConnection c = (BrokerConnection) key.attachment();
-                        if (key.isReadable()) {
-                            read(c);
+                lock.lock();
+                try {
+                    flushRequested = false;
+                    Set<SelectionKey> keys = selector.selectedKeys();
+                    for (SelectionKey key : keys) {
+                        if (!key.isValid()) {
+                            continue;
+                        }
+                        if (key.isAcceptable()) {
+                            accept();
+                        } else {
+                            BrokerConnection c = (BrokerConnection) key.attachment();
+                            if (key.isReadable()) {
+                                read(c);
+                            }
                         }
                     }
+                    keys.clear();
+                    runDeferredLocked();
+                    flushAll();
+                } finally {
+                    lock.unlock();
                 }
-                keys.clear();
-                flushAll();
             }
         } catch (IOException | RuntimeException e) {
             if (!closed.get()) {
@@ -182,13 +200,93 @@ public final class QueueBroker implements AutoCloseable {
         }
     }
 
-    private synchronized void shutdown() {
-        for (SelectionKey key : selector.isOpen() ? selector.keys() : Set.<SelectionKey>of()) {
-            closeQuietly(key.channel());
+    /** @return the lock guarding the ledger, shared with this process's own client */
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    /** @return the ledger; the caller holds {@link #lock()} */
+    QueueLedger ledgerLocked() {
+        return ledger;
+    }
+
+    /** @throws QueueClosedException if the broker no longer serves */
+    void checkServing() {
+        if (closed.get()) {
+            throw new QueueClosedException("queue " + name + " is closed: the context that created it in this process ("
+                    + ProcessHandle.current().pid() + ") was closed");
         }
-        closeQuietly(selector);
-        closeQuietly(server);
-        deleteQuietly(path);
+    }
+
+    /**
+     * Attaches this process's own client, which then talks to the ledger in place.
+     *
+     * @param client the client
+     * @return its link
+     */
+    BrokerLink attachLocal(QueueClient client) {
+        LocalLink link = new LocalLink(this, client);
+        lock.lock();
+        try {
+            checkServing();
+            QueueLedger.Peer peer = ledger.attach(link);
+            ledger.hello(peer, ProcessHandle.current().pid());
+            link.attach(peer);
+        } finally {
+            lock.unlock();
+        }
+        return link;
+    }
+
+    /** Runs the action after the current ledger call; the caller holds {@link #lock()}. */
+    void deferLocked(Runnable action) {
+        deferred.add(action);
+    }
+
+    /** Runs deferred actions, and those they defer; the caller holds {@link #lock()}. */
+    void runDeferredLocked() {
+        for (Runnable r = deferred.poll(); r != null; r = deferred.poll()) {
+            r.run();
+        }
+    }
+
+    /**
+     * Sends what the owner's own calls produced for other processes: at once if the caller must
+     * not wait or nothing was sent in the last {@link Outbox#LINGER_NANOS}, else by the broker
+     * thread, woken for it, so a producer in a tight loop hands over batches.
+     */
+    void flushFromCaller(Outbox.Urgency urgency) {
+        lock.lock();
+        try {
+            if (closed.get()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (urgency == Outbox.Urgency.URGENT || now - lastCallerFlush > Outbox.LINGER_NANOS) {
+                lastCallerFlush = now;
+                flushAll();
+            } else if (!flushRequested) {
+                flushRequested = true;
+                selector.wakeup();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void shutdown() {
+        lock.lock();
+        try {
+            for (BrokerConnection c : connections) {
+                closeQuietly(c.channel);
+            }
+            connections.clear();
+            closeQuietly(selector);
+            closeQuietly(server);
+            deleteQuietly(path);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void accept() throws IOException {
@@ -201,6 +299,7 @@ public final class QueueBroker implements AutoCloseable {
         BrokerConnection c = new BrokerConnection(ch, key, maxFrameBytes + (long) QueueProtocol.PUT_PREFIX);
         c.peer = ledger.attach(c);
         key.attach(c);
+        connections.add(c);
     }
 
     private void read(BrokerConnection c) {
@@ -226,13 +325,15 @@ public final class QueueBroker implements AutoCloseable {
         boolean again = true;
         while (again) {
             again = false;
-            for (SelectionKey key : selector.keys()) {
-                if (key.attachment() instanceof BrokerConnection c && key.isValid() && c.hasOutput()) {
+            for (int i = 0; i < connections.size(); i++) {
+                BrokerConnection c = connections.get(i);
+                if (c.hasOutput()) {
                     try {
                         c.flush();
                     } catch (IOException e) {
                         drop(c, e);
                         again = true; // detaching may have produced output for the others
+                        break;
                     }
                 }
             }
@@ -243,9 +344,13 @@ public final class QueueBroker implements AutoCloseable {
         if (why != null && !(why instanceof IOException)) {
             LOG.warn("queue {}: dropping the connection of process {}: {}", name, c.peer.pid, why.toString());
         }
+        if (!connections.remove(c)) {
+            return;
+        }
         c.key.cancel();
         closeQuietly(c.channel);
         ledger.detach(c.peer);
+        runDeferredLocked();
     }
 
     private void apply(BrokerConnection c, byte type, ByteBuffer body) {

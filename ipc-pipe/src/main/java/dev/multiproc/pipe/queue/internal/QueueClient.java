@@ -5,12 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -28,8 +22,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * process and by all its threads. Thread-safe. Works on serialized items: the handle serializes
  * in the caller's thread before anything here runs, and deserializes after.
  *
- * <p>Two daemon threads serve it: a reader ({@code multiproc-queue-reader-<name>}) that receives
- * items and replies, and the {@link Outbox} writer. Items the broker sends wait in a local FIFO
+ * <p>In another process than the owner it reaches the broker through a {@link RemoteLink} (one
+ * socket, a reader and a writer thread); in the owner process through a {@link LocalLink} that
+ * applies each request to the broker's ledger in place, under the broker's lock, which is then
+ * also this client's lock. Items the broker sends wait in a local FIFO
  * until a thread takes them; a take acknowledges its item (lazily, batched) and only then is it
  * gone from the queue. Puts to an unbounded queue are streamed without waiting for a reply;
  * puts to a bounded queue, size, poll, join and taskDone-without-backing are requests answered
@@ -52,8 +48,8 @@ public final class QueueClient {
     }
 
     private final QueueDescriptor queue;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition itemArrived = lock.newCondition();
+    private final ReentrantLock lock;
+    private final Condition itemArrived;
     private final ArrayDeque<byte[]> items = new ArrayDeque<>();
     private final Map<Long, CompletableFuture<Reply>> replies = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
@@ -64,13 +60,26 @@ public final class QueueClient {
     private String asyncError;
     private volatile boolean closed;
     private volatile RuntimeException failure;
-    private SocketChannel channel;
-    private Outbox outbox;
-    private Thread reader;
+    private volatile BrokerLink link;
 
-    /** @param queue what to connect to */
+    /** @param queue the queue, whose broker lives in another process; connects on first use */
     public QueueClient(QueueDescriptor queue) {
         this.queue = queue;
+        this.lock = new ReentrantLock();
+        this.itemArrived = lock.newCondition();
+    }
+
+    /**
+     * A client in the process that hosts the broker.
+     *
+     * @param queue  the queue
+     * @param broker its broker, in this process
+     */
+    QueueClient(QueueDescriptor queue, QueueBroker broker) {
+        this.queue = queue;
+        this.lock = broker.lock();
+        this.itemArrived = lock.newCondition();
+        this.link = broker.attachLocal(this);
     }
 
     /** @return the queue this client serves */
@@ -92,7 +101,7 @@ public final class QueueClient {
      * @throws InterruptedException if interrupted while waiting (the item was not added)
      */
     public void put(byte[] item) throws InterruptedException {
-        Outbox out = connected();
+        BrokerLink out = connected();
         if (!queue.bounded()) {
             out.awaitRoom();
             out.put(QueueProtocol.PUT_ASYNC, 0, item);
@@ -126,7 +135,7 @@ public final class QueueClient {
             put(item);
             return true;
         }
-        Outbox out = connected();
+        BrokerLink out = connected();
         long id = requestIds.incrementAndGet();
         CompletableFuture<Reply> reply = expect(id);
         long nanos = timeout.isNegative() ? 0 : timeout.toNanos();
@@ -158,7 +167,7 @@ public final class QueueClient {
      * @throws InterruptedException if interrupted while waiting (no item was consumed)
      */
     public byte[] take(Duration timeout) throws InterruptedException {
-        Outbox out = connected();
+        BrokerLink out = connected();
         if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
             return pollNow(out);
         }
@@ -169,7 +178,7 @@ public final class QueueClient {
         try {
             if (!prefetchSent) {
                 prefetchSent = true;
-                out.intFrame(QueueProtocol.PREFETCH, PREFETCH_TARGET);
+                out.prefetch(PREFETCH_TARGET);
             }
             while (true) {
                 checkUsableLocked();
@@ -188,9 +197,14 @@ public final class QueueClient {
                 waiters++;
                 try {
                     if (waiters > demandOut) {
-                        out.intFrame(QueueProtocol.DEMAND, waiters - demandOut);
+                        int more = waiters - demandOut;
                         demandOut = waiters;
+                        out.demand(more);
                         out.flush(Outbox.Urgency.URGENT);
+                        if (!items.isEmpty()) { // an in-process broker answers in place
+                            waiters--;
+                            continue;
+                        }
                     }
                     if (nanos < 0) {
                         itemArrived.await();
@@ -214,7 +228,7 @@ public final class QueueClient {
         return item;
     }
 
-    private byte[] pollNow(Outbox out) {
+    private byte[] pollNow(BrokerLink out) {
         lock.lock();
         try {
             checkUsableLocked();
@@ -228,7 +242,7 @@ public final class QueueClient {
         }
         long id = requestIds.incrementAndGet();
         CompletableFuture<Reply> reply = expect(id);
-        out.longFrame(QueueProtocol.POLL, id);
+        out.poll(id);
         out.flush(Outbox.Urgency.URGENT);
         awaitUninterruptibly(reply);
         lock.lock();
@@ -244,7 +258,7 @@ public final class QueueClient {
         }
     }
 
-    private void takenLocked(Outbox out) {
+    private void takenLocked(BrokerLink out) {
         out.ack();
         if (queue.joinable()) {
             taskCredit++;
@@ -252,11 +266,11 @@ public final class QueueClient {
     }
 
     /** Tells the broker that fewer threads wait than it was told. */
-    private void withdrawExcessDemandLocked(Outbox out) {
+    private void withdrawExcessDemandLocked(BrokerLink out) {
         int excess = demandOut - waiters;
         if (excess > 0) {
             demandOut = waiters;
-            out.intFrame(QueueProtocol.DEMAND, -excess);
+            out.demand(-excess);
             out.flush(Outbox.Urgency.URGENT);
         }
     }
@@ -265,17 +279,17 @@ public final class QueueClient {
 
     /** @return items put and not yet taken, after everything this process sent */
     public long size() {
-        Outbox out = connected();
+        BrokerLink out = connected();
         long id = requestIds.incrementAndGet();
         CompletableFuture<Reply> reply = expect(id);
-        out.longFrame(QueueProtocol.SIZE, id);
+        out.size(id);
         out.flush(Outbox.Urgency.URGENT);
         return awaitUninterruptibly(reply).value;
     }
 
     /** Marks one taken item done. */
     public void taskDone() {
-        Outbox out = connected();
+        BrokerLink out = connected();
         boolean backed;
         lock.lock();
         try {
@@ -283,7 +297,7 @@ public final class QueueClient {
             backed = taskCredit > 0;
             if (backed) {
                 taskCredit--;
-                out.intFrame(QueueProtocol.TASK_DONE, 1);
+                out.taskDone(1);
             }
         } finally {
             lock.unlock();
@@ -294,7 +308,7 @@ public final class QueueClient {
         }
         long id = requestIds.incrementAndGet();
         CompletableFuture<Reply> reply = expect(id);
-        out.longFrame(QueueProtocol.DONE_CHECK, id);
+        out.doneCheck(id);
         out.flush(Outbox.Urgency.URGENT);
         awaitUninterruptibly(reply);
     }
@@ -305,10 +319,10 @@ public final class QueueClient {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean join(Duration timeout) throws InterruptedException {
-        Outbox out = connected();
+        BrokerLink out = connected();
         long id = requestIds.incrementAndGet();
         CompletableFuture<Reply> reply = expect(id);
-        out.longFrame(QueueProtocol.JOIN, id);
+        out.join(id);
         out.flush(Outbox.Urgency.URGENT);
         long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
         try {
@@ -330,7 +344,7 @@ public final class QueueClient {
      * Threads blocked in this process fail with {@link QueueClosedException}. Idempotent.
      */
     public void close() {
-        Outbox out;
+        BrokerLink out;
         lock.lock();
         try {
             if (closed) {
@@ -338,7 +352,7 @@ public final class QueueClient {
             }
             closed = true;
             itemArrived.signalAll();
-            out = outbox;
+            out = link;
         } finally {
             lock.unlock();
         }
@@ -347,29 +361,17 @@ public final class QueueClient {
                 long id = requestIds.incrementAndGet();
                 CompletableFuture<Reply> reply = new CompletableFuture<>();
                 replies.put(id, reply);
-                out.longFrame(QueueProtocol.SYNC, id);
-                out.flush(Outbox.Urgency.URGENT);
                 try {
+                    out.sync(id);
+                    out.flush(Outbox.Urgency.URGENT);
                     reply.get(CLOSE_SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (ExecutionException | TimeoutException e) {
+                } catch (ExecutionException | TimeoutException | QueueClosedException e) {
                     LOG.debug("queue {}: broker did not confirm before close: {}", queue.name(), e.toString());
                 }
             }
             out.close();
-            try {
-                channel.close();
-            } catch (IOException e) {
-                LOG.debug("queue {}: closing the socket failed", queue.name(), e);
-            }
-            if (reader != null && Thread.currentThread() != reader) {
-                try {
-                    reader.join(TimeUnit.SECONDS.toMillis(5));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
         failPending(closedException());
     }
@@ -404,45 +406,34 @@ public final class QueueClient {
         }
     }
 
-    /** @return the outbox, connecting on first use */
-    private Outbox connected() {
+    /** @return the link to the broker, connecting on first use */
+    private BrokerLink connected() {
         checkUsable();
-        Outbox out = outbox;
-        if (out != null) {
-            return out;
+        BrokerLink l = link;
+        if (l != null) {
+            return l;
         }
         lock.lock();
         try {
             checkUsable();
-            if (outbox == null) {
-                connect();
+            if (link == null) {
+                try {
+                    link = new RemoteLink(this);
+                } catch (IOException e) {
+                    failure = ownerGone("cannot connect to " + queue.path() + " (" + e.getMessage() + ")");
+                    throw failure;
+                }
             }
-            return outbox;
+            return link;
         } finally {
             lock.unlock();
         }
     }
 
-    private void connect() {
-        SocketChannel ch = null;
-        try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(queue.path()));
-        } catch (IOException e) {
-            closeQuietly(ch);
-            failure = ownerGone("cannot connect to " + queue.path() + " (" + e.getMessage() + ")");
-            throw failure;
-        }
-        channel = ch;
-        Outbox out = new Outbox(ch, "multiproc-queue-writer-" + queue.name(), this::writeFailed);
-        out.longFrame(QueueProtocol.HELLO, ProcessHandle.current().pid());
-        outbox = out;
-        reader = Thread.ofPlatform().name("multiproc-queue-reader-" + queue.name()).daemon(true).start(this::runReader);
-    }
-
-    private void writeFailed(IOException e) {
+    /** The connection to the broker is gone (called by the link). */
+    void onDisconnected(String why) {
         if (!closed) {
-            brokerGone(ownerGone("sending to the broker failed (" + e.getMessage() + ")"));
+            brokerGone(ownerGone(why));
         }
     }
 
@@ -524,108 +515,79 @@ public final class QueueClient {
 
     /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
     private Reply cancel(long id, CompletableFuture<Reply> reply) {
-        Outbox out = outbox;
-        out.longFrame(QueueProtocol.CANCEL, id);
+        BrokerLink out = link;
+        out.cancel(id);
         out.flush(Outbox.Urgency.URGENT);
         return awaitUninterruptibly(reply);
     }
 
-    // ---------------------------------------------------------------- reading
+    // ---------------------------------------------------------------- the broker's answers
 
-    private void runReader() {
-        FrameDecoder decoder = new FrameDecoder(queue.maxFrameBytes() + 16L);
+    /** An item arrived (called by the link). */
+    void onItem(byte kind, byte[] item) {
+        lock.lock();
         try {
-            while (true) {
-                if (decoder.readFrom(channel, this::onFrame) < 0) {
-                    break;
-                }
+            if (kind == QueueProtocol.ITEM_DEMANDED && demandOut > 0) {
+                demandOut--;
             }
-            if (!closed) {
-                brokerGone(ownerGone("the broker closed the connection"));
-            }
-        } catch (ClosedChannelException e) {
-            if (!closed) {
-                brokerGone(ownerGone("the connection was closed"));
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!closed) {
-                LOG.debug("queue {}: reading from the broker failed", queue.name(), e);
-                brokerGone(ownerGone("reading from the broker failed (" + e + ")"));
-            }
+            items.addLast(item);
+            itemArrived.signal();
+        } finally {
+            lock.unlock();
         }
     }
 
-    private void onFrame(byte type, ByteBuffer body) {
-        switch (type) {
-            case QueueProtocol.ITEM -> {
-                byte kind = body.get();
-                byte[] item = new byte[body.remaining()];
-                body.get(item);
-                lock.lock();
-                try {
-                    if (kind == QueueProtocol.ITEM_DEMANDED && demandOut > 0) {
-                        demandOut--;
-                    }
-                    items.addLast(item);
-                    itemArrived.signal();
-                } finally {
-                    lock.unlock();
-                }
+    /** A request was answered (called by the link). */
+    void onReply(long id, byte status, long value) {
+        CompletableFuture<Reply> f = replies.remove(id);
+        if (f != null) {
+            f.complete(new Reply(status, value));
+        }
+    }
+
+    /** The broker wants back the items held here and not handed out (called by the link). */
+    void onRecall() {
+        BrokerLink out = link;
+        lock.lock();
+        try {
+            int held = items.size();
+            items.clear();
+            out.returned(held);
+            if (waiters > demandOut) {
+                out.demand(waiters - demandOut);
+                demandOut = waiters;
             }
-            case QueueProtocol.REPLY -> {
-                long id = body.getLong();
-                byte status = body.get();
-                long value = body.getLong();
-                CompletableFuture<Reply> f = replies.remove(id);
-                if (f != null) {
-                    f.complete(new Reply(status, value));
-                }
+        } finally {
+            lock.unlock();
+        }
+        out.flush(Outbox.Urgency.URGENT);
+    }
+
+    /** Another process's taskDone() used up some of this process's backing (called by the link). */
+    void onRevoke(int n) {
+        lock.lock();
+        try {
+            taskCredit = Math.max(0, taskCredit - n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A request failed, or (id 0) an earlier taskDone() was one too many (called by the link). */
+    void onError(long id, String message) {
+        if (id == 0) {
+            LOG.warn("queue {}: {}", queue.name(), message);
+            lock.lock();
+            try {
+                asyncError = message;
+            } finally {
+                lock.unlock();
             }
-            case QueueProtocol.RECALL -> {
-                Outbox out = outbox;
-                lock.lock();
-                try {
-                    int held = items.size();
-                    items.clear();
-                    out.intFrame(QueueProtocol.RETURN, held);
-                    if (waiters > demandOut) {
-                        out.intFrame(QueueProtocol.DEMAND, waiters - demandOut);
-                        demandOut = waiters;
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                out.flush(Outbox.Urgency.URGENT);
+        } else {
+            CompletableFuture<Reply> f = replies.remove(id);
+            if (f != null) {
+                f.completeExceptionally(new IllegalStateException(message));
             }
-            case QueueProtocol.REVOKE -> {
-                int n = body.getInt();
-                lock.lock();
-                try {
-                    taskCredit = Math.max(0, taskCredit - n);
-                } finally {
-                    lock.unlock();
-                }
-            }
-            case QueueProtocol.ERROR -> {
-                long id = body.getLong();
-                String message = StandardCharsets.UTF_8.decode(body).toString();
-                if (id == 0) {
-                    LOG.warn("queue {}: {}", queue.name(), message);
-                    lock.lock();
-                    try {
-                        asyncError = message;
-                    } finally {
-                        lock.unlock();
-                    }
-                } else {
-                    CompletableFuture<Reply> f = replies.remove(id);
-                    if (f != null) {
-                        f.completeExceptionally(new IllegalStateException(message));
-                    }
-                }
-            }
-            default -> throw new IllegalArgumentException("unexpected frame " + QueueProtocol.name(type)
-                    + " from the broker of queue " + queue.name());
         }
     }
 

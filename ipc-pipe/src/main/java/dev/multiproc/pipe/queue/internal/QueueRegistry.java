@@ -35,6 +35,20 @@ public final class QueueRegistry {
         return CLIENTS.computeIfAbsent(queue.name(), n -> new QueueClient(queue));
     }
 
+    /**
+     * Registers the client of the process that hosts the broker, which talks to it in place.
+     *
+     * @param queue  the queue
+     * @param broker its broker, in this process
+     * @return the client
+     */
+    public static QueueClient ownerClient(QueueDescriptor queue, QueueBroker broker) {
+        hook();
+        QueueClient client = new QueueClient(queue, broker);
+        CLIENTS.put(queue.name(), client);
+        return client;
+    }
+
     static void brokerStarted(QueueBroker broker) {
         hook();
         BROKERS.add(broker);
