@@ -42,6 +42,8 @@ public final class QueueClient {
     /** Items a lone consumer may be sent ahead of its takes. */
     static final int PREFETCH_TARGET = 256;
     private static final Duration CLOSE_SYNC_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a taker waits actively for an item before it sleeps. */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("multiproc.queue.spinMicros", 50));
 
     /** A broker's answer to one request. */
     private record Reply(byte status, long value) {
@@ -61,6 +63,8 @@ public final class QueueClient {
     private volatile boolean closed;
     private volatile RuntimeException failure;
     private volatile BrokerLink link;
+    /** Items received so far; read without the lock by spinning takers. */
+    private volatile long arrivals;
 
     /** @param queue the queue, whose broker lives in another process; connects on first use */
     public QueueClient(QueueDescriptor queue) {
@@ -185,8 +189,10 @@ public final class QueueClient {
                 item = items.pollFirst();
                 if (item != null) {
                     takenLocked(out);
-                    // served by an item sent ahead: the broker must not keep a demand for this thread
-                    withdrawExcessDemandLocked(out);
+                    // served by an item sent ahead: the broker must not keep a demand for this thread;
+                    // telling it lazily is enough, since an item it still sends for that demand becomes
+                    // parked here, which the broker recalls when another process needs one
+                    withdrawExcessDemandLocked(out, Outbox.Urgency.LAZY);
                     break;
                 }
                 long left = nanos < 0 ? Long.MAX_VALUE : deadline - System.nanoTime();
@@ -205,6 +211,11 @@ public final class QueueClient {
                             waiters--;
                             continue;
                         }
+                    }
+                    spinForArrival(deadline, nanos < 0);
+                    if (!items.isEmpty() || closed || failure != null) {
+                        waiters--; // re-checked under the lock: nothing can slip in before the await below
+                        continue;
                     }
                     if (nanos < 0) {
                         itemArrived.await();
@@ -226,6 +237,37 @@ public final class QueueClient {
         }
         out.flush(Outbox.Urgency.LAZY);
         return item;
+    }
+
+    /**
+     * Before sleeping on the condition, waits a little with the lock released for the thread that
+     * delivers items (reader or broker) to hand one over: an answer often comes within a round
+     * trip, and catching it here saves a thread wake-up on each side. Yields rather than only
+     * pausing, so that on a machine with few CPUs the delivering thread gets to run.
+     *
+     * The caller re-checks under the lock afterwards.
+     */
+    private void spinForArrival(long deadline, boolean untimed) {
+        long seen = arrivals;
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        if (!untimed && deadline - spinUntil < 0) {
+            spinUntil = deadline;
+        }
+        lock.unlock();
+        try {
+            for (int i = 0; ; i++) {
+                if (arrivals != seen || closed || failure != null || System.nanoTime() - spinUntil > 0) {
+                    return;
+                }
+                if (i < 64) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        } finally {
+            lock.lock();
+        }
     }
 
     private byte[] pollNow(BrokerLink out) {
@@ -267,11 +309,15 @@ public final class QueueClient {
 
     /** Tells the broker that fewer threads wait than it was told. */
     private void withdrawExcessDemandLocked(BrokerLink out) {
+        withdrawExcessDemandLocked(out, Outbox.Urgency.URGENT);
+    }
+
+    private void withdrawExcessDemandLocked(BrokerLink out, Outbox.Urgency urgency) {
         int excess = demandOut - waiters;
         if (excess > 0) {
             demandOut = waiters;
             out.demand(-excess);
-            out.flush(Outbox.Urgency.URGENT);
+            out.flush(urgency);
         }
     }
 
@@ -531,6 +577,7 @@ public final class QueueClient {
                 demandOut--;
             }
             items.addLast(item);
+            arrivals++; // written under the lock, read by spinners
             itemArrived.signal();
         } finally {
             lock.unlock();
