@@ -7,8 +7,6 @@ import dev.multiproc.IpcQueue;
 import dev.multiproc.JoinableQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
-import dev.multiproc.pipe.queue.PipeQueues;
-import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ContextSettings;
 
 import java.io.IOException;
@@ -77,21 +75,12 @@ public final class QueueBenchmark {
         rows.forEach(System.out::println);
     }
 
-    /** ctx.queue() once the pipe transport provides queues; until then the queue factory directly. */
     private static <E> IpcQueue<E> queue(Context ctx) {
-        try {
-            return ctx.queue();
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            return PipeQueues.queue((ContextServices) ctx, 0);
-        }
+        return ctx.queue();
     }
 
     private static <E> JoinableQueue<E> joinableQueue(Context ctx) {
-        try {
-            return ctx.joinableQueue();
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            return PipeQueues.joinableQueue((ContextServices) ctx, 0);
-        }
+        return ctx.joinableQueue();
     }
 
     private void row(String scenario, String metric, String value) {

@@ -4,6 +4,6 @@ package dev.multiproc.systemtests.queue;
 class PipeQueueTest extends QueueContract {
     @Override
     protected String transport() {
-        return QueuesOnlyPipeTransport.NAME;
+        return "pipe";
     }
 }
