@@ -71,6 +71,11 @@ final class BrokerConnection implements PeerSink {
     }
 
     @Override
+    public void pushOff() {
+        room(QueueProtocol.HEADER_BYTES).putInt(1).put(QueueProtocol.PUSH_OFF);
+    }
+
+    @Override
     public void recall() {
         room(QueueProtocol.HEADER_BYTES).putInt(1).put(QueueProtocol.RECALL);
     }

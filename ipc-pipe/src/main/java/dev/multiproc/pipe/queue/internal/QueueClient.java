@@ -58,6 +58,8 @@ public final class QueueClient {
     private int waiters;
     private int demandOut;
     private boolean prefetchSent;
+    /** The broker sends this process items ahead (until PUSH_OFF): waiting needs no DEMAND. */
+    private boolean pushed;
     private long taskCredit;
     private String asyncError;
     private volatile boolean closed;
@@ -202,7 +204,7 @@ public final class QueueClient {
                 }
                 waiters++;
                 try {
-                    if (waiters > demandOut) {
+                    if (!pushed && waiters > demandOut) {
                         int more = waiters - demandOut;
                         demandOut = waiters;
                         out.demand(more);
@@ -575,6 +577,8 @@ public final class QueueClient {
         try {
             if (kind == QueueProtocol.ITEM_DEMANDED && demandOut > 0) {
                 demandOut--;
+            } else if (kind == QueueProtocol.ITEM_SPECULATIVE) {
+                pushed = true;
             }
             items.addLast(item);
             arrivals++; // written under the lock, read by spinners
@@ -600,6 +604,22 @@ public final class QueueClient {
             int held = items.size();
             items.clear();
             out.returned(held);
+            if (waiters > demandOut) {
+                out.demand(waiters - demandOut);
+                demandOut = waiters;
+            }
+        } finally {
+            lock.unlock();
+        }
+        out.flush(Outbox.Urgency.URGENT);
+    }
+
+    /** Items are no longer sent ahead: waiting threads must ask for theirs (called by the link). */
+    void onPushOff() {
+        BrokerLink out = link;
+        lock.lock();
+        try {
+            pushed = false;
             if (waiters > demandOut) {
                 out.demand(waiters - demandOut);
                 demandOut = waiters;

@@ -52,6 +52,8 @@ final class QueueLedger {
         /** Unacked items that a waiting thread asked for (the rest are parked). */
         int demandedInFlight;
         int prefetchTarget;
+        /** Was sent items ahead since it last heard PUSH_OFF: it may wait without demanding. */
+        boolean pushed;
         boolean consumer;
         boolean recalling;
         /** Items this process took and has not marked done (joinable queues). */
@@ -299,7 +301,19 @@ final class QueueLedger {
         if (!p.consumer) {
             p.consumer = true;
             consumers++;
+            Peer previous = soleConsumer;
             soleConsumer = consumers == 1 ? p : null;
+            if (previous != null && previous != soleConsumer) {
+                stopPushing(previous);
+            }
+        }
+    }
+
+    /** The peer is no longer sent items ahead: from now on it must ask for what it needs. */
+    private static void stopPushing(Peer p) {
+        if (p.pushed) {
+            p.pushed = false;
+            p.sink.pushOff();
         }
     }
 
@@ -402,6 +416,8 @@ final class QueueLedger {
         unackedTotal++;
         if (kind != QueueProtocol.ITEM_SPECULATIVE) {
             p.demandedInFlight++;
+        } else {
+            p.pushed = true;
         }
         p.sink.item(kind, item);
     }

@@ -37,7 +37,11 @@ package dev.multiproc.pipe.queue.internal;
  *  RECALL     -                           give back the items you hold and have not handed out (RETURN)
  *  REVOKE     count:i32                   count of your taskDone() backing was used by another process
  *  ERROR      reqId:i64 message:UTF-8     the request failed; reqId 0: an earlier TASK_DONE was one too many
+ *  PUSH_OFF   -                           items are no longer sent ahead (another process consumes too):
+ *                                         waiting threads must DEMAND again
  * </pre>
+ * A consumer that receives a SPECULATIVE item knows it is being sent items ahead and lets its
+ * threads wait without a DEMAND round trip, until PUSH_OFF.
  */
 final class QueueProtocol {
     /** Bytes before the body: length and type. */
@@ -62,6 +66,7 @@ final class QueueProtocol {
     static final byte RECALL = 34;
     static final byte REVOKE = 35;
     static final byte ERROR = 36;
+    static final byte PUSH_OFF = 37;
 
     /** PUT modes. */
     static final byte PUT_ASYNC = 0;
@@ -106,6 +111,7 @@ final class QueueProtocol {
             case RECALL -> "RECALL";
             case REVOKE -> "REVOKE";
             case ERROR -> "ERROR";
+            case PUSH_OFF -> "PUSH_OFF";
             default -> "type " + type;
         };
     }

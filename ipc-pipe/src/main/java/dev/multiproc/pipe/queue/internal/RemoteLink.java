@@ -172,6 +172,7 @@ final class RemoteLink implements BrokerLink {
             }
             case QueueProtocol.REPLY -> client.onReply(body.getLong(), body.get(), body.getLong());
             case QueueProtocol.RECALL -> client.onRecall();
+            case QueueProtocol.PUSH_OFF -> client.onPushOff();
             case QueueProtocol.REVOKE -> client.onRevoke(body.getInt());
             case QueueProtocol.ERROR -> {
                 long id = body.getLong();

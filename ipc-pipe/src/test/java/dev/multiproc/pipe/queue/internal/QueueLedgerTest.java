@@ -25,6 +25,11 @@ class QueueLedgerTest {
         }
 
         @Override
+        public void pushOff() {
+            frames.add("PUSH_OFF");
+        }
+
+        @Override
         public void recall() {
             frames.add("RECALL");
         }
@@ -99,7 +104,8 @@ class QueueLedgerTest {
         assertThat(ar.drain()).containsExactly("ITEM1:a", "ITEM1:b");
         QueueLedger.Peer bp = l.attach(br);
         l.demand(bp, 1);
-        assertThat(ar.drain()).containsExactly("RECALL");
+        // a is no longer the only consumer: it must ask for items again, and give back what it holds
+        assertThat(ar.drain()).containsExactly("PUSH_OFF", "RECALL");
         assertThat(br.drain()).isEmpty();
         l.ack(a, 1);      // a's user took "a" before the recall arrived
         l.returned(a, 1); // and gives back "b"
