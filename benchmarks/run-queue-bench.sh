@@ -15,4 +15,4 @@ done
 deps="$(tr ':' '\n' < "$cp_file" | grep -v '/dev/multiproc/' | paste -sd: -)"
 opens="$(sed -n 's:.*<multiproc.jvm.opens>\(.*\)</multiproc.jvm.opens>.*:\1:p' "$root/pom.xml")"
 # shellcheck disable=SC2086
-exec "$java" $opens ${BENCH_JVM_OPTS:-} -Xmx1g -cp "${modules#:}:$deps" dev.multiproc.benchmarks.queue.QueueBenchmark "$@"
+exec "$java" $opens -Xmx1g -cp "${modules#:}:$deps" dev.multiproc.benchmarks.queue.QueueBenchmark "$@"

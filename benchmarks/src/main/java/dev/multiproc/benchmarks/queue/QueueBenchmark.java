@@ -39,33 +39,42 @@ public final class QueueBenchmark {
     private final int items;
     private final int rounds;
     private final int rttSamples;
+    private final String only;
     private final List<String> rows = new ArrayList<>();
 
-    private QueueBenchmark(int items, int rounds, int rttSamples) {
+    private QueueBenchmark(int items, int rounds, int rttSamples, String only) {
         this.items = items;
         this.rounds = rounds;
         this.rttSamples = rttSamples;
+        this.only = only;
     }
 
     /**
      * @param args [items per round, default 1,000,000] [measured rounds, default 5] [RTT samples, default 20,000]
+     *             [only "throughput" or "rtt"]
      * @throws Exception if a run fails
      */
     public static void main(String[] args) throws Exception {
         int items = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int samples = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
-        new QueueBenchmark(items, rounds, samples).run();
+        new QueueBenchmark(items, rounds, samples, args.length > 3 ? args[3] : "all").run();
     }
 
     private void run() throws Exception {
         try (Context ctx = Multiproc.context("pipe")) {
-            throughputOwnerToChild(ctx);
-            throughputChildToChild(ctx);
-            joinableThroughput(ctx);
-            queueRtt(ctx);
-            udsRtt(ctx);
-            pipeRtt(ctx);
+            if (!only.equals("rtt")) {
+                throughputOwnerToChild(ctx);
+                throughputChildToChild(ctx);
+                joinableThroughput(ctx);
+            }
+            if (!only.equals("throughput")) {
+                pipeRtt(ctx);
+                queueRtt(ctx);
+                udsRtt(ctx);
+                pipeRtt(ctx);
+                queueRtt(ctx);
+            }
         }
         System.out.println();
         System.out.printf(Locale.ROOT, "Queue benchmark, pipe transport: %,d Integer items per round, %d rounds (+1 warm-up), %,d RTT samples, %d CPUs%n%n",

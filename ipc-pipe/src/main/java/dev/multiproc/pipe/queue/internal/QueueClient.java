@@ -42,8 +42,6 @@ public final class QueueClient {
     /** Items a lone consumer may be sent ahead of its takes. */
     static final int PREFETCH_TARGET = 256;
     private static final Duration CLOSE_SYNC_TIMEOUT = Duration.ofSeconds(5);
-    /** How long a taker waits actively for an item before it sleeps. */
-    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("multiproc.queue.spinMicros", 50));
 
     /** A broker's answer to one request. */
     private record Reply(byte status, long value) {
@@ -65,8 +63,6 @@ public final class QueueClient {
     private volatile boolean closed;
     private volatile RuntimeException failure;
     private volatile BrokerLink link;
-    /** Items received so far; read without the lock by spinning takers. */
-    private volatile long arrivals;
 
     /** @param queue the queue, whose broker lives in another process; connects on first use */
     public QueueClient(QueueDescriptor queue) {
@@ -214,11 +210,6 @@ public final class QueueClient {
                             continue;
                         }
                     }
-                    spinForArrival(deadline, nanos < 0);
-                    if (!items.isEmpty() || closed || failure != null) {
-                        waiters--; // re-checked under the lock: nothing can slip in before the await below
-                        continue;
-                    }
                     if (nanos < 0) {
                         itemArrived.await();
                     } else {
@@ -239,37 +230,6 @@ public final class QueueClient {
         }
         out.flush(Outbox.Urgency.LAZY);
         return item;
-    }
-
-    /**
-     * Before sleeping on the condition, waits a little with the lock released for the thread that
-     * delivers items (reader or broker) to hand one over: an answer often comes within a round
-     * trip, and catching it here saves a thread wake-up on each side. Yields rather than only
-     * pausing, so that on a machine with few CPUs the delivering thread gets to run.
-     *
-     * The caller re-checks under the lock afterwards.
-     */
-    private void spinForArrival(long deadline, boolean untimed) {
-        long seen = arrivals;
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        if (!untimed && deadline - spinUntil < 0) {
-            spinUntil = deadline;
-        }
-        lock.unlock();
-        try {
-            for (int i = 0; ; i++) {
-                if (arrivals != seen || closed || failure != null || System.nanoTime() - spinUntil > 0) {
-                    return;
-                }
-                if (i < 64) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-        } finally {
-            lock.lock();
-        }
     }
 
     private byte[] pollNow(BrokerLink out) {
@@ -581,7 +541,6 @@ public final class QueueClient {
                 pushed = true;
             }
             items.addLast(item);
-            arrivals++; // written under the lock, read by spinners
             itemArrived.signal();
         } finally {
             lock.unlock();
