@@ -17,34 +17,49 @@ import dev.multiproc.spi.ContextSettings;
  * <h2>Design</h2>
  * An open socket cannot be handed to another JVM, so a queue is a small <em>broker</em> in the
  * process that creates it: a Unix-domain socket server ({@code multiproc-queue-*.sock} in the
- * context's socket directory) with one selector thread that owns the queue's state. Every process
- * that uses the queue, the creator included, connects to it on first use with one connection per
- * process, and the handle, when serialized, carries only the socket path and the queue's shape.
+ * context's socket directory) with one selector thread ({@code multiproc-queue-broker-*}, daemon)
+ * that owns the queue's state, a {@code QueueLedger}. Every other process that uses the queue
+ * connects to it on first use, one connection per process shared by all its threads and handles
+ * (a reader and a writer thread, {@code multiproc-queue-reader/writer-*}, daemon); the creating
+ * process itself applies its calls to the ledger in place, under the broker's lock, without a
+ * socket hop. A handle, when serialized, carries only the socket path and the queue's shape, so it
+ * can be captured by a lambda, sent to a child, or sent through another queue or a Connection.
  * <ul>
- * <li><b>Exactly once, FIFO per producer.</b> The broker keeps one FIFO. It sends an item to one
- *     consumer process, and forgets it only when that process acknowledges that a thread took it;
- *     if the connection drops first (close, crash, SIGKILL) the item goes back to the head. A
- *     consumer process that dies while blocked in {@code take()} loses nothing.</li>
- * <li><b>Streaming.</b> Puts to an unbounded queue are sent without waiting for a reply, many
- *     frames per {@code write(2)}; the broker reads many frames per {@code read(2)}. A process that
- *     is the only consumer is sent up to 256 items ahead of its takes; these are recalled to the
- *     head before any other process is served, so every consumer still sees each producer's items
- *     in order, and an idle consumer never starves a busy one.</li>
+ * <li><b>Exactly once, FIFO per producer.</b> The broker keeps one FIFO and applies each
+ *     connection's frames in the order sent. It sends an item to one consumer process and forgets
+ *     it only when that process acknowledges that a thread took it; if the connection drops first
+ *     (close, crash, SIGKILL) the item goes back to the head. So a consumer process that dies while
+ *     blocked in {@code take()} loses nothing. Acknowledgements are batched: they leave with the
+ *     process's next request, or within 200 us; a consumer killed inside that window after
+ *     {@code take()} returned has that item delivered again (never lost, at worst twice). A process
+ *     that exits normally or closes the queue sends them first.</li>
+ * <li><b>Streaming.</b> Puts to an unbounded queue are sent without waiting for a reply, many frames
+ *     per {@code write(2)} (a producer in a tight loop hands batches to its writer thread; an
+ *     occasional put is written at once); the broker reads many frames per {@code read(2)} and
+ *     writes each connection's output with one gathering write per loop. A process that is the only
+ *     consumer is sent up to 256 items (at most 1 MiB) ahead of its takes, and its threads then
+ *     wait without a request round trip. When another process starts consuming, the first is told
+ *     (PUSH_OFF) and every item it holds untaken is recalled to the head before anyone else is
+ *     served, so each consumer still sees each producer's items in order, and an idle consumer
+ *     never starves a busy one.</li>
  * <li><b>Exact sizes.</b> {@code size()}, {@code isEmpty()}, {@code isFull()} are requests on the
  *     same ordered connection as the caller's puts, answered after them. Items sent ahead to a
  *     consumer count as in the queue until taken.</li>
  * <li><b>Errors stay with the caller.</b> Items are serialized in the calling thread, outside any
- *     lock: an item that cannot be serialized throws {@code SerializationException} and nothing
- *     is sent.</li>
+ *     lock: an item that cannot be serialized throws {@code SerializationException}, one over the
+ *     frame limit {@code FrameTooLargeException}, and nothing is sent.</li>
  * <li><b>Bounded queues</b> admit a put while fewer than maxsize items are in the queue (sent-ahead
  *     items included); a put to a bounded queue is a request the broker answers once the item is
- *     in, so back-pressure and timeouts are exact.</li>
- * <li><b>Joinable queues</b> count unfinished tasks in the broker for the whole queue; a process's
- *     taskDone() for an item it took is streamed, any other taskDone() asks the broker, which
- *     refuses one too many with {@code IllegalStateException}.</li>
- * <li><b>Lifetime.</b> {@code close()} ends this process's use only. The broker lives until the
- *     creating context closes (or its JVM exits); then every other process's calls fail with
- *     {@code QueueClosedException} naming the owner process, and blocked takers wake at once.</li>
+ *     in, so back-pressure and timeouts are exact; a timed-out offer is cancelled in the broker.</li>
+ * <li><b>Joinable queues</b> count unfinished tasks in the broker for the whole queue (Python's
+ *     counter), so any process may {@code join()}. A process's taskDone() for an item it took is
+ *     streamed; any other taskDone() asks the broker, which refuses one too many with
+ *     {@code IllegalStateException}.</li>
+ * <li><b>Lifetime.</b> {@code close()} ends this process's use only (pending puts are applied
+ *     first). The broker lives until the creating context closes or its JVM exits; then every
+ *     other process's calls, blocked ones included, fail with {@code QueueClosedException} naming
+ *     the owner process. Socket files of owners killed without cleanup are removed by the next
+ *     broker started in the directory, and by clients that saw their owner die.</li>
  * </ul>
  */
 public final class PipeQueues {

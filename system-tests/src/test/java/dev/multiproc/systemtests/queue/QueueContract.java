@@ -187,7 +187,8 @@ public abstract class QueueContract {
         assertThat(r[0]).as("poll() on an empty queue returns null").isEqualTo(1);
         assertThat(r[1]).as("poll(200 ms) on an empty queue returns null").isEqualTo(1);
         assertThat(r[2]).as("poll() returns at once (ms)").isLessThan(50);
-        assertThat(r[3]).as("poll(200 ms) waits about 200 ms").isBetween(199L, 260L);
+        // "about": a few ms on an idle machine; the upper bound leaves room for a loaded CI host
+        assertThat(r[3]).as("poll(200 ms) waits about 200 ms").isBetween(199L, 350L);
 
         assertThat(q.offer("a")).isTrue();
         long t0 = System.nanoTime();
@@ -196,7 +197,7 @@ public abstract class QueueContract {
         assertThat(q.offer("b", Duration.ofMillis(200))).isFalse();
         long t2 = System.nanoTime();
         assertThat(TimeUnit.NANOSECONDS.toMillis(t1 - t0)).as("offer() on a full queue returns at once").isLessThan(50);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(t2 - t1)).as("offer(200 ms) waits about 200 ms").isBetween(199L, 260L);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(t2 - t1)).as("offer(200 ms) waits about 200 ms").isBetween(199L, 350L);
         assertThat(q.offer("c", Duration.ZERO)).isFalse();
         assertThat(q.poll(Duration.ofMillis(200))).isEqualTo("a");
         assertThat(q.offer("d", Duration.ofMillis(200))).isTrue();

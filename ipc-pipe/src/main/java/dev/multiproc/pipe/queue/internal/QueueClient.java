@@ -1,6 +1,7 @@
 package dev.multiproc.pipe.queue.internal;
 
 import dev.multiproc.QueueClosedException;
+import dev.multiproc.spi.ContextSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,8 +102,10 @@ public final class QueueClient {
      *
      * @param item serialized item
      * @throws InterruptedException if interrupted while waiting (the item was not added)
+     * @throws dev.multiproc.FrameTooLargeException if the item is over the queue's frame limit; nothing is sent
      */
     public void put(byte[] item) throws InterruptedException {
+        ContextSettings.checkFrameLength(item.length, queue.maxFrameBytes());
         BrokerLink out = connected();
         if (!queue.bounded()) {
             out.awaitRoom();
@@ -137,6 +140,7 @@ public final class QueueClient {
             put(item);
             return true;
         }
+        ContextSettings.checkFrameLength(item.length, queue.maxFrameBytes());
         BrokerLink out = connected();
         long id = requestIds.incrementAndGet();
         CompletableFuture<Reply> reply = expect(id);
