@@ -258,7 +258,7 @@ public final class QueueBroker implements AutoCloseable {
     void flushFromCaller(Outbox.Urgency urgency) {
         lock.lock();
         try {
-            if (closed.get()) {
+            if (closed.get() || !anyOutput()) {
                 return;
             }
             long now = System.nanoTime();
@@ -272,6 +272,15 @@ public final class QueueBroker implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    private boolean anyOutput() {
+        for (int i = 0; i < connections.size(); i++) {
+            if (connections.get(i).hasOutput()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void shutdown() {

@@ -78,8 +78,12 @@ public final class QueueRegistry {
 
     private static void hook() {
         if (HOOKED.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-queue-shutdown")
-                    .unstarted(QueueRegistry::shutdown));
+            try {
+                Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-queue-shutdown")
+                        .unstarted(QueueRegistry::shutdown));
+            } catch (IllegalStateException e) {
+                LOG.debug("the JVM is already shutting down; queues used from now on are not closed at exit");
+            }
         }
     }
 
