@@ -384,6 +384,27 @@ public abstract class QueueContract {
     }
 
     @Test
+    void anIdleConsumerDoesNotStarveAnotherOne() throws Exception {
+        IpcQueue<Integer> q = ctx.queue();
+        IpcQueue<Integer> ready = ctx.queue();
+        for (int i = 0; i < 100; i++) {
+            q.put(i);
+        }
+        IpcProcess idle = ctx.process("idle-consumer", () -> {
+            ready.put(q.take()); // takes one, then idles with the queue open
+            new CountDownLatch(1).await();
+        }).start();
+        assertThat(next(ready)).isZero();
+        for (int i = 1; i < 100; i++) {
+            assertThat(next(q)).as("item %d, in order, while the other consumer idles", i).isEqualTo(i);
+        }
+        assertThat(q.poll()).isNull();
+        idle.kill();
+        assertThat(idle.join(DEADLINE)).isTrue();
+        assertThat(q.isEmpty()).isTrue();
+    }
+
+    @Test
     void aQueueHandleTravelsThroughAnotherQueue() throws Exception {
         IpcQueue<String> inner = ctx.queue();
         IpcQueue<IpcQueue<String>> outer = ctx.queue();

@@ -27,7 +27,9 @@ import java.util.function.Consumer;
  * </ul>
  * Every write writes all that is pending, and the single {@code writing} token keeps frames in
  * append order. Thread-safe. After a write fails, frames are dropped and the failure handler has
- * been told once.
+ * been told once. A caller's pending interrupt is set aside during its write, since an interrupt
+ * closes a JDK socket channel; one that arrives while the write is in the kernel still does, and
+ * the client then reports the connection closed.
  */
 final class Outbox implements AutoCloseable {
     /** How soon a frame must leave. */
@@ -277,6 +279,9 @@ final class Outbox implements AutoCloseable {
                 lock.unlock();
             }
             IOException failed = null;
+            // an interrupt pending in a caller's thread would close the channel (InterruptibleChannel):
+            // keep it away from the write and give it back afterwards
+            boolean interrupted = Thread.interrupted();
             try {
                 long left = 0;
                 for (ByteBuffer b : batch) {
@@ -287,6 +292,10 @@ final class Outbox implements AutoCloseable {
                 }
             } catch (IOException e) {
                 failed = e;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             lock.lock();
             try {

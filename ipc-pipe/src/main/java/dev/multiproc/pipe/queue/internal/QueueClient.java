@@ -429,11 +429,16 @@ public final class QueueClient {
         try {
             checkUsable();
             if (link == null) {
+                boolean interrupted = Thread.interrupted(); // an interrupt would abort the connect and close the channel
                 try {
                     link = new RemoteLink(this);
                 } catch (IOException e) {
-                    failure = ownerGone("cannot connect to " + queue.path() + " (" + e.getMessage() + ")");
+                    failure = ownerGone("cannot connect to " + queue.path() + " (" + e + ")");
                     throw failure;
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
             return link;

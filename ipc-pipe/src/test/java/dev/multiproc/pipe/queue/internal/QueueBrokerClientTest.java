@@ -184,6 +184,29 @@ class QueueBrokerClientTest {
     }
 
     @Test
+    void anInterruptedTakeConsumesNothing() throws Exception {
+        IpcQueue<String> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<String> other = otherProcess(q);
+        CountDownLatch started = new CountDownLatch(1);
+        Thread taker = Thread.ofPlatform().start(() -> {
+            started.countDown();
+            try {
+                other.take();
+            } catch (InterruptedException expected) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        started.await();
+        taker.interrupt();
+        taker.join(10_000);
+        assertThat(taker.isAlive()).isFalse();
+        q.put("kept");
+        assertThat(q.take()).isEqualTo("kept"); // the broker did not send it to the interrupted taker for good
+        other.put("again");
+        assertThat(other.poll(Duration.ofSeconds(5))).isEqualTo("again");
+    }
+
+    @Test
     void anUnserializableItemFailsInTheCallerAndNothingIsEnqueued() throws Exception {
         IpcQueue<Object> q = PipeQueues.queue(ctx, 0);
         assertThatThrownBy(() -> q.put(new Object())).isInstanceOf(SerializationException.class)
