@@ -3,6 +3,7 @@ package dev.multiproc.pipe.internal;
 import dev.multiproc.IpcQueue;
 import dev.multiproc.JoinableQueue;
 import dev.multiproc.Pipe;
+import dev.multiproc.pipe.queue.PipeQueues;
 import dev.multiproc.spi.Channels;
 import dev.multiproc.spi.ContextServices;
 
@@ -11,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The "pipe" transport's channels for one context: pipes over {@code socketpair(2)}; queues are
- * being built (see {@link #queuesNotBuiltYet()}). Closing it closes every end it created that is
+ * The "pipe" transport's channels for one context: pipes over {@code socketpair(2)}; queues with a
+ * broker in the creating process ({@link PipeQueues}). Closing it closes every end it created that is
  * still open in this process (an end that moved to another process is that process's). Thread-safe.
  */
 public final class PipeChannels implements Channels {
@@ -41,17 +42,14 @@ public final class PipeChannels implements Channels {
 
     @Override
     public <E> IpcQueue<E> queue(int maxsize) {
-        throw queuesNotBuiltYet();
+        checkOpen();
+        return PipeQueues.queue(services, maxsize);
     }
 
     @Override
     public <E> JoinableQueue<E> joinableQueue(int maxsize) {
-        throw queuesNotBuiltYet();
-    }
-
-    /** The one place the queues of this transport (dev.multiproc.pipe.queue) plug in. */
-    private static UnsupportedOperationException queuesNotBuiltYet() {
-        return new UnsupportedOperationException("queues on the pipe transport are being built");
+        checkOpen();
+        return PipeQueues.joinableQueue(services, maxsize);
     }
 
     private void checkOpen() {

@@ -1,0 +1,344 @@
+package dev.multiproc.benchmarks.queue;
+
+import dev.multiproc.Connection;
+import dev.multiproc.Context;
+import dev.multiproc.IpcProcess;
+import dev.multiproc.IpcQueue;
+import dev.multiproc.JoinableQueue;
+import dev.multiproc.Multiproc;
+import dev.multiproc.Pipe;
+import dev.multiproc.spi.ContextSettings;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Queue throughput and round trip across processes, on the {@code pipe} transport, with a
+ * baseline measured in the same run: a raw JDK blocking {@link SocketChannel} ping-pong over a
+ * Unix-domain socket between the same two JVMs (and the transport's {@link Pipe}, when it has
+ * one). Workloads mirror Python's {@code mp_bench.py} (queue.throughput, queue.rtt): small
+ * {@link Integer} items, one JVM per side.
+ *
+ * <p>Run (after {@code mvn -pl benchmarks -am package -DskipTests}) with
+ * {@code flock /tmp/bench.lock benchmarks/run-queue-bench.sh [items] [rounds] [rttSamples]}.
+ * Prints a Markdown table.
+ */
+public final class QueueBenchmark {
+    private static final Duration LIMIT = Duration.ofMinutes(5);
+    private final int items;
+    private final int rounds;
+    private final int rttSamples;
+    private final String only;
+    private final List<String> rows = new ArrayList<>();
+
+    private QueueBenchmark(int items, int rounds, int rttSamples, String only) {
+        this.items = items;
+        this.rounds = rounds;
+        this.rttSamples = rttSamples;
+        this.only = only;
+    }
+
+    /**
+     * @param args [items per round, default 1,000,000] [measured rounds, default 5] [RTT samples, default 20,000]
+     *             [only "throughput" or "rtt"]
+     * @throws Exception if a run fails
+     */
+    public static void main(String[] args) throws Exception {
+        int items = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int samples = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
+        new QueueBenchmark(items, rounds, samples, args.length > 3 ? args[3] : "all").run();
+    }
+
+    private void run() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            if (!only.equals("rtt")) {
+                throughputOwnerToChild(ctx);
+                throughputChildToChild(ctx);
+                joinableThroughput(ctx);
+            }
+            if (!only.equals("throughput")) {
+                pipeRtt(ctx);
+                queueRtt(ctx);
+                udsRtt(ctx);
+                pipeRtt(ctx);
+                queueRtt(ctx);
+            }
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Queue benchmark, pipe transport: %,d Integer items per round, %d rounds (+1 warm-up), %,d RTT samples, %d CPUs%n%n",
+                items, rounds, rttSamples, Runtime.getRuntime().availableProcessors());
+        System.out.println("| scenario | metric | value |");
+        System.out.println("|---|---|---:|");
+        rows.forEach(System.out::println);
+    }
+
+    private static <E> IpcQueue<E> queue(Context ctx) {
+        return ctx.queue();
+    }
+
+    private static <E> JoinableQueue<E> joinableQueue(Context ctx) {
+        return ctx.joinableQueue();
+    }
+
+    private void row(String scenario, String metric, String value) {
+        rows.add("| " + scenario + " | " + metric + " | " + value + " |");
+        System.err.println(scenario + " / " + metric + ": " + value);
+    }
+
+    private void throughput(String scenario, double[] perSecond) {
+        Arrays.sort(perSecond);
+        row(scenario, "throughput, median [min - max]", String.format(Locale.ROOT, "%,.0f items/s [%,.0f - %,.0f]",
+                perSecond[perSecond.length / 2], perSecond[0], perSecond[perSecond.length - 1]));
+    }
+
+    private static void awaitExit(IpcProcess p) throws InterruptedException {
+        if (!p.join(LIMIT)) {
+            p.kill();
+            throw new IllegalStateException(p.name() + " did not finish within " + LIMIT);
+        }
+        if (p.exitCode().orElse(-1) != 0) {
+            throw new IllegalStateException(p.name() + " failed with exit code " + p.exitCode() + ": " + p.failure());
+        }
+    }
+
+    /** Producer: this process (which hosts the broker); consumer: a child. */
+    private void throughputOwnerToChild(Context ctx) throws Exception {
+        IpcQueue<Integer> q = queue(ctx);
+        IpcQueue<Long> done = queue(ctx);
+        int n = items;
+        int total = rounds + 1;
+        IpcProcess consumer = ctx.process("consumer", () -> {
+            for (int r = 0; r < total; r++) {
+                long sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += q.take();
+                }
+                done.put(sum);
+            }
+        }).start();
+        double[] rates = new double[rounds];
+        for (int r = 0; r < total; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                q.put(i);
+            }
+            long sum = done.take();
+            long t1 = System.nanoTime();
+            check(sum, n);
+            if (r > 0) {
+                rates[r - 1] = n * 1e9 / (t1 - t0);
+            }
+        }
+        awaitExit(consumer);
+        throughput("Queue: producer = owner process -> consumer child (2 JVMs)", rates);
+    }
+
+    /** Python's setup: producer child -> consumer child, broker in this process. */
+    private void throughputChildToChild(Context ctx) throws Exception {
+        IpcQueue<Integer> q = queue(ctx);
+        IpcQueue<Integer> gate = queue(ctx);
+        IpcQueue<Long> done = queue(ctx);
+        int n = items;
+        int total = rounds + 1;
+        IpcProcess producer = ctx.process("producer", () -> {
+            for (int r = 0; r < total; r++) {
+                gate.take();
+                for (int i = 0; i < n; i++) {
+                    q.put(i);
+                }
+            }
+        }).start();
+        IpcProcess consumer = ctx.process("consumer", () -> {
+            for (int r = 0; r < total; r++) {
+                long sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += q.take();
+                }
+                done.put(sum);
+            }
+        }).start();
+        double[] rates = new double[rounds];
+        for (int r = 0; r < total; r++) {
+            long t0 = System.nanoTime();
+            gate.put(r);
+            long sum = done.take();
+            long t1 = System.nanoTime();
+            check(sum, n);
+            if (r > 0) {
+                rates[r - 1] = n * 1e9 / (t1 - t0);
+            }
+        }
+        awaitExit(producer);
+        awaitExit(consumer);
+        throughput("Queue: producer child -> consumer child, broker in the parent (3 JVMs, as Python's)", rates);
+    }
+
+    /** JoinableQueue: this process puts N and join()s; the child does take + taskDone. */
+    private void joinableThroughput(Context ctx) throws Exception {
+        JoinableQueue<Integer> q = joinableQueue(ctx);
+        int n = items;
+        int total = rounds + 1;
+        IpcProcess consumer = ctx.process("consumer", () -> {
+            for (int r = 0; r < total; r++) {
+                for (int i = 0; i < n; i++) {
+                    q.take();
+                    q.taskDone();
+                }
+            }
+        }).start();
+        double[] rates = new double[rounds];
+        for (int r = 0; r < total; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                q.put(i);
+            }
+            q.join();
+            long t1 = System.nanoTime();
+            if (r > 0) {
+                rates[r - 1] = n * 1e9 / (t1 - t0);
+            }
+        }
+        awaitExit(consumer);
+        throughput("JoinableQueue: put N, child take+taskDone, join()", rates);
+    }
+
+    private static void check(long sum, int n) {
+        long expected = (long) n * (n - 1) / 2;
+        if (sum != expected) {
+            throw new IllegalStateException("consumer summed " + sum + ", expected " + expected);
+        }
+    }
+
+    private void latency(String scenario, long[] nanos) {
+        Arrays.sort(nanos);
+        row(scenario, "RTT median / p99 / min", String.format(Locale.ROOT, "%.1f / %.1f / %.1f us",
+                nanos[nanos.length / 2] / 1e3, nanos[(int) (nanos.length * 0.99)] / 1e3, nanos[0] / 1e3));
+    }
+
+    /** put on one queue, the child echoes onto another, take. */
+    private void queueRtt(Context ctx) throws Exception {
+        IpcQueue<Integer> in = queue(ctx);
+        IpcQueue<Integer> out = queue(ctx);
+        IpcProcess echo = ctx.process("echo", () -> {
+            for (int v = in.take(); v >= 0; v = in.take()) {
+                out.put(v);
+            }
+        }).start();
+        int warmup = Math.max(2_000, rttSamples / 4);
+        long[] nanos = new long[rttSamples];
+        for (int i = 0; i < warmup + rttSamples; i++) {
+            long t0 = System.nanoTime();
+            in.put(i);
+            int v = out.take();
+            long t1 = System.nanoTime();
+            if (v != i) {
+                throw new IllegalStateException("echo returned " + v + " for " + i);
+            }
+            if (i >= warmup) {
+                nanos[i - warmup] = t1 - t0;
+            }
+        }
+        in.put(-1);
+        awaitExit(echo);
+        latency("Queue: put/take ping-pong over two queues (parent <-> child)", nanos);
+    }
+
+    /** The baseline: a raw JDK blocking SocketChannel ping-pong over UDS, 4-byte messages. */
+    private void udsRtt(Context ctx) throws Exception {
+        Path path = ContextSettings.defaultSocketDirectory()
+                .resolve(ContextSettings.FILE_PREFIX + "bench-" + ProcessHandle.current().pid() + ".sock");
+        Files.deleteIfExists(path);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(path));
+            String address = path.toString();
+            int total = Math.max(2_000, rttSamples / 4) + rttSamples;
+            IpcProcess echo = ctx.process("uds-echo", () -> {
+                try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(address)))) {
+                    ByteBuffer b = ByteBuffer.allocateDirect(4);
+                    for (int i = 0; i < total; i++) {
+                        b.clear();
+                        readFully(ch, b);
+                        b.flip();
+                        ch.write(b);
+                    }
+                }
+            }).start();
+            try (SocketChannel ch = server.accept()) {
+                int warmup = total - rttSamples;
+                long[] nanos = new long[rttSamples];
+                ByteBuffer b = ByteBuffer.allocateDirect(4);
+                for (int i = 0; i < total; i++) {
+                    long t0 = System.nanoTime();
+                    b.clear();
+                    b.putInt(0, i);
+                    ch.write(b);
+                    b.clear();
+                    readFully(ch, b);
+                    long t1 = System.nanoTime();
+                    if (i >= warmup) {
+                        nanos[i - warmup] = t1 - t0;
+                    }
+                }
+                latency("Baseline: raw JDK SocketChannel UDS ping-pong, 4 bytes (same JVMs' setup)", nanos);
+            }
+            awaitExit(echo);
+        } finally {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private static void readFully(SocketChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                throw new IOException("peer closed");
+            }
+        }
+    }
+
+    /** The transport's Pipe, when it has one: send/recv ping-pong of Integers. */
+    private void pipeRtt(Context ctx) throws Exception {
+        Pipe pipe;
+        try {
+            pipe = ctx.pipe();
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            row("Baseline: Pipe send/recv ping-pong", "RTT", "n/a (no pipe transport in this build: " + e.getClass().getSimpleName() + ")");
+            return;
+        }
+        Connection child = pipe.right();
+        int total = Math.max(2_000, rttSamples / 4) + rttSamples;
+        IpcProcess echo = ctx.process("pipe-echo", () -> {
+            for (int i = 0; i < total; i++) {
+                child.send(child.<Integer>recv());
+            }
+        }).start();
+        Connection parent = pipe.left();
+        int warmup = total - rttSamples;
+        long[] nanos = new long[rttSamples];
+        for (int i = 0; i < total; i++) {
+            long t0 = System.nanoTime();
+            parent.send(i);
+            int v = parent.recv();
+            long t1 = System.nanoTime();
+            if (v != i) {
+                throw new IllegalStateException("pipe echo returned " + v + " for " + i);
+            }
+            if (i >= warmup) {
+                nanos[i - warmup] = t1 - t0;
+            }
+        }
+        awaitExit(echo);
+        latency("Baseline: Pipe send/recv ping-pong (parent <-> child)", nanos);
+    }
+}

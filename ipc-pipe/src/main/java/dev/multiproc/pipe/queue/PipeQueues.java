@@ -1,0 +1,96 @@
+package dev.multiproc.pipe.queue;
+
+import dev.multiproc.IpcQueue;
+import dev.multiproc.JoinableQueue;
+import dev.multiproc.pipe.queue.internal.PipeJoinableQueue;
+import dev.multiproc.pipe.queue.internal.PipeQueue;
+import dev.multiproc.pipe.queue.internal.QueueBroker;
+import dev.multiproc.pipe.queue.internal.QueueClient;
+import dev.multiproc.pipe.queue.internal.QueueDescriptor;
+import dev.multiproc.pipe.queue.internal.QueueRegistry;
+import dev.multiproc.spi.ContextServices;
+import dev.multiproc.spi.ContextSettings;
+
+/**
+ * Creates the queues of the {@code pipe} transport ({@code ctx.queue()}, {@code ctx.joinableQueue()}).
+ *
+ * <h2>Design</h2>
+ * An open socket cannot be handed to another JVM, so a queue is a small <em>broker</em> in the
+ * process that creates it: a Unix-domain socket server ({@code multiproc-queue-*.sock} in the
+ * context's socket directory) with one selector thread ({@code multiproc-queue-broker-*}, daemon)
+ * that owns the queue's state, a {@code QueueLedger}. Every other process that uses the queue
+ * connects to it on first use, one connection per process shared by all its threads and handles
+ * (a reader and a writer thread, {@code multiproc-queue-reader/writer-*}, daemon); the creating
+ * process itself applies its calls to the ledger in place, under the broker's lock, without a
+ * socket hop. A handle, when serialized, carries only the socket path and the queue's shape, so it
+ * can be captured by a lambda, sent to a child, or sent through another queue or a Connection.
+ * <ul>
+ * <li><b>Exactly once, FIFO per producer.</b> The broker keeps one FIFO and applies each
+ *     connection's frames in the order sent. It sends an item to one consumer process and forgets
+ *     it only when that process acknowledges that a thread took it; if the connection drops first
+ *     (close, crash, SIGKILL) the item goes back to the head. So a consumer process that dies while
+ *     blocked in {@code take()} loses nothing. Acknowledgements are batched: they leave with the
+ *     process's next request, or within 200 us; a consumer killed inside that window after
+ *     {@code take()} returned has that item delivered again (never lost, at worst twice). A process
+ *     that exits normally or closes the queue sends them first.</li>
+ * <li><b>Streaming.</b> Puts to an unbounded queue are sent without waiting for a reply, many frames
+ *     per {@code write(2)} (a producer in a tight loop hands batches to its writer thread; an
+ *     occasional put is written at once); the broker reads many frames per {@code read(2)} and
+ *     writes each connection's output with one gathering write per loop. A process that is the only
+ *     consumer is sent up to 256 items (at most 1 MiB) ahead of its takes, and its threads then
+ *     wait without a request round trip. When another process starts consuming, the first is told
+ *     (PUSH_OFF) and every item it holds untaken is recalled to the head before anyone else is
+ *     served, so each consumer still sees each producer's items in order, and an idle consumer
+ *     never starves a busy one.</li>
+ * <li><b>Exact sizes.</b> {@code size()}, {@code isEmpty()}, {@code isFull()} are requests on the
+ *     same ordered connection as the caller's puts, answered after them. Items sent ahead to a
+ *     consumer count as in the queue until taken.</li>
+ * <li><b>Errors stay with the caller.</b> Items are serialized in the calling thread, outside any
+ *     lock: an item that cannot be serialized throws {@code SerializationException}, one over the
+ *     frame limit {@code FrameTooLargeException}, and nothing is sent.</li>
+ * <li><b>Bounded queues</b> admit a put while fewer than maxsize items are in the queue (sent-ahead
+ *     items included); a put to a bounded queue is a request the broker answers once the item is
+ *     in, so back-pressure and timeouts are exact; a timed-out offer is cancelled in the broker.</li>
+ * <li><b>Joinable queues</b> count unfinished tasks in the broker for the whole queue (Python's
+ *     counter), so any process may {@code join()}. A process's taskDone() for an item it took is
+ *     streamed; any other taskDone() asks the broker, which refuses one too many with
+ *     {@code IllegalStateException}.</li>
+ * <li><b>Lifetime.</b> {@code close()} ends this process's use only (pending puts are applied
+ *     first). The broker lives until the creating context closes or its JVM exits; then every
+ *     other process's calls, blocked ones included, fail with {@code QueueClosedException} naming
+ *     the owner process. Socket files of owners killed without cleanup are removed by the next
+ *     broker started in the directory, and by clients that saw their owner die.</li>
+ * </ul>
+ */
+public final class PipeQueues {
+    private PipeQueues() {
+    }
+
+    /**
+     * @param services the creating context; the broker is released when it closes
+     * @param maxsize  capacity; zero or negative means unbounded
+     * @param <E>      item type
+     * @return a new queue, hosted by this process
+     */
+    public static <E> IpcQueue<E> queue(ContextServices services, int maxsize) {
+        return new PipeQueue<>(start(services, maxsize, false), services.serializer());
+    }
+
+    /**
+     * @param services the creating context; the broker is released when it closes
+     * @param maxsize  capacity; zero or negative means unbounded
+     * @param <E>      item type
+     * @return a new joinable queue, hosted by this process
+     */
+    public static <E> JoinableQueue<E> joinableQueue(ContextServices services, int maxsize) {
+        return new PipeJoinableQueue<>(start(services, maxsize, true), services.serializer());
+    }
+
+    private static QueueClient start(ContextServices services, int maxsize, boolean joinable) {
+        ContextSettings settings = services.settings();
+        QueueBroker broker = QueueBroker.start(settings.socketDirectory(), maxsize, joinable, settings.maxFrameBytes());
+        services.onClose(() -> QueueRegistry.closeBroker(broker));
+        return QueueRegistry.ownerClient(new QueueDescriptor(broker.name(), broker.path(), maxsize, joinable,
+                ProcessHandle.current().pid(), settings.maxFrameBytes()), broker);
+    }
+}
