@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs one benchmark main class on JDK 25 with the project's JVM options.
+#   mvn -q -B -pl benchmarks -am package -DskipTests      # build once
+#   flock /tmp/bench.lock benchmarks/run.sh pipe.PipeBenchmark [args...]
+# The class name is relative to dev.multiproc.benchmarks. Benchmarks print Markdown tables.
+# JAVA25 may point at a JDK 25 java; otherwise the first JDK 25 under /usr/lib/jvm is used.
+set -euo pipefail
+if [ $# -lt 1 ]; then
+  echo "usage: $0 <area.BenchmarkClass> [args...]   e.g. $0 queue.QueueBenchmark" >&2
+  exit 2
+fi
+main="dev.multiproc.benchmarks.$1"; shift
+root="$(cd "$(dirname "$0")/.." && pwd)"
+java="${JAVA25:-}"
+if [ -z "$java" ]; then
+  for home in /usr/lib/jvm/*25*; do
+    if [ -x "$home/bin/java" ]; then java="$home/bin/java"; break; fi
+  done
+fi
+if [ -z "$java" ]; then
+  echo "no JDK 25 found under /usr/lib/jvm; set JAVA25=/path/to/jdk-25/bin/java" >&2
+  exit 2
+fi
+cp_file="$root/benchmarks/target/classpath.txt"
+(cd "$root" && mvn -o -q -B -pl benchmarks dependency:build-classpath \
+  -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null)
+modules=""
+for m in ipc-api ipc-pipe ipc-shm ipc-socket worker-launcher benchmarks; do
+  modules="$modules:$root/$m/target/classes"
+done
+# reactor modules come from their target/classes, not from ~/.m2
+deps="$(tr ':' '\n' < "$cp_file" | grep -v '/dev/multiproc/' | paste -sd: -)"
+opens="$(sed -n 's:.*<multiproc.jvm.opens>\(.*\)</multiproc.jvm.opens>.*:\1:p' "$root/pom.xml")"
+# shellcheck disable=SC2086
+exec "$java" $opens -Xmx1g -cp "${modules#:}:$deps" "$main" "$@"
