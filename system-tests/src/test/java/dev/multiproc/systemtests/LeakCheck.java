@@ -89,7 +89,8 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
     private static Set<Thread> nonDaemonThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> !t.isDaemon() && t.isAlive() && t.getThreadGroup() != null
-                        && !"main".equals(t.getName()))
+                        && !"main".equals(t.getName())
+                        && !t.getName().startsWith("junit-")) // JUnit's own, e.g. junit-jupiter-timeout-watcher of @Timeout
                 .collect(Collectors.toSet());
     }
 }

@@ -1,0 +1,190 @@
+package dev.multiproc.systemtests.process;
+
+import dev.multiproc.Context;
+import dev.multiproc.IpcProcess;
+import dev.multiproc.Multiproc;
+import dev.multiproc.RemoteException;
+import dev.multiproc.systemtests.LeakCheck;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A child JVM runs its target, knows who it is, and ends with Python's exit codes. */
+@ExtendWith(LeakCheck.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProcessLifecycleTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void targetRunsInAChildThatKnowsItsNameAndParent() throws Exception {
+        String out = tmp.resolve("identity.txt").toString();
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess p = ctx.process("worker-a", () -> Files.writeString(Path.of(out),
+                    Multiproc.currentProcess().name() + "|" + Multiproc.currentProcess().pid() + "|"
+                            + Multiproc.parentProcess().orElseThrow().name() + "|"
+                            + Multiproc.parentProcess().orElseThrow().pid())).start();
+            p.join();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(0));
+            assertThat(p.failure()).isEmpty();
+            assertThat(Files.readString(Path.of(out))).isEqualTo("worker-a|" + p.pid() + "|MainProcess|"
+                    + ProcessHandle.current().pid());
+        }
+    }
+
+    @Test
+    void namesDefaultToProcessN() {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess a = ctx.process(() -> { });
+            IpcProcess b = ctx.process(() -> { });
+            assertThat(a.name()).matches("Process-\\d+");
+            int n = Integer.parseInt(a.name().substring("Process-".length()));
+            assertThat(b.name()).isEqualTo("Process-" + (n + 1));
+            assertThat(Multiproc.currentProcess().name()).isEqualTo("MainProcess");
+            assertThat(Multiproc.parentProcess()).isEmpty();
+        }
+    }
+
+    @Test
+    void capturedValuesReachTheChild() throws Exception {
+        String out = tmp.resolve("captured.txt").toString();
+        String greeting = "hello from the parent";
+        int[] numbers = {3, 1, 4, 1, 5};
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess p = ctx.process(() -> {
+                int sum = 0;
+                for (int x : numbers) {
+                    sum += x;
+                }
+                Files.writeString(Path.of(out), greeting + " " + numbers.length + " " + sum);
+            }).start();
+            p.join();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(0));
+            assertThat(Files.readString(Path.of(out))).isEqualTo("hello from the parent 5 14");
+        }
+    }
+
+    @Test
+    void uncaughtExceptionExitsWithOneAndIsReported() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess p = ctx.process("thrower", () -> {
+                throw new IllegalArgumentException("bad input 42");
+            }).start();
+            assertThat(p.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(1));
+            RemoteException failure = p.failure().orElseThrow();
+            assertThat(failure.remoteClassName()).isEqualTo(IllegalArgumentException.class.getName());
+            assertThat(failure.remoteMessage()).isEqualTo("bad input 42");
+            assertThat(failure.processName()).isEqualTo("thrower");
+            assertThat(failure.pid()).isEqualTo(p.pid());
+            assertThat(failure.getCause()).isInstanceOf(IllegalArgumentException.class).hasMessage("bad input 42");
+            assertThat(failure.getCause().getStackTrace()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void systemExitCodeIsTheExitCode() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess p = ctx.process(() -> System.exit(7)).start();
+            p.join();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(7));
+            assertThat(p.failure()).isEmpty();
+        }
+    }
+
+    @Test
+    void terminateGivesMinus15AndKillMinus9() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess terminated = ctx.process(ProcessLifecycleTest::sleepLong).start();
+            IpcProcess killed = ctx.process(ProcessLifecycleTest::sleepLong).start();
+            terminated.terminate();
+            killed.kill();
+            terminated.join();
+            killed.join();
+            assertThat(terminated.exitCode()).isEqualTo(OptionalInt.of(-15));
+            assertThat(killed.exitCode()).isEqualTo(OptionalInt.of(-9));
+        }
+    }
+
+    @Test
+    void joinWithTimeoutOnASleepingChild() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess p = ctx.process(ProcessLifecycleTest::sleepLong).start();
+            assertThat(p.join(Duration.ofMillis(300))).isFalse();
+            assertThat(p.join(Duration.ZERO)).isFalse();
+            assertThat(p.isAlive()).isTrue();
+            assertThat(p.exitCode()).isEmpty();
+            p.kill();
+            assertThat(p.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(p.isAlive()).isFalse();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(-9));
+        }
+    }
+
+    @Test
+    void pidIsAliveAndOnExit() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess p = ctx.process(ProcessLifecycleTest::sleepLong);
+            assertThat(p.isAlive()).isFalse();
+            assertThat(p.exitCode()).isEmpty();
+            assertThatThrownBy(p::pid).isInstanceOf(IllegalStateException.class).hasMessageContaining(p.name());
+            assertThatThrownBy(p::join).isInstanceOf(IllegalStateException.class);
+            p.setDaemon(true);
+            p.start();
+            assertThat(p.isDaemon()).isTrue();
+            assertThatThrownBy(p::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+            assertThatThrownBy(() -> p.setDaemon(false)).isInstanceOf(IllegalStateException.class);
+            assertThat(p.pid()).isPositive();
+            assertThat(ProcessHandle.of(p.pid())).isPresent();
+            assertThat(p.isAlive()).isTrue();
+            assertThat(Multiproc.activeChildren()).contains(p);
+            var exited = p.onExit();
+            assertThat(exited).isNotDone();
+            p.terminate();
+            assertThat(exited.get(30, TimeUnit.SECONDS)).isSameAs(p);
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(-15));
+            assertThat(Multiproc.activeChildren()).doesNotContain(p);
+        }
+    }
+
+    @Test
+    void twentyChildrenAtOnce() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            List<IpcProcess> children = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int code = i;
+                children.add(ctx.process(() -> System.exit(code)).start());
+            }
+            assertThat(children.stream().map(IpcProcess::pid).distinct()).hasSize(20);
+            for (int i = 0; i < 20; i++) {
+                assertThat(children.get(i).join(Duration.ofSeconds(50))).isTrue();
+                assertThat(children.get(i).exitCode()).isEqualTo(OptionalInt.of(i));
+            }
+        }
+    }
+
+    static void sleepLong() throws InterruptedException {
+        Thread.sleep(Duration.ofMinutes(5));
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

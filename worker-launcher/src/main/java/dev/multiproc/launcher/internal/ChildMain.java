@@ -1,0 +1,100 @@
+package dev.multiproc.launcher.internal;
+
+import dev.multiproc.ProcessInfo;
+import dev.multiproc.ProcessTarget;
+import dev.multiproc.SerializationException;
+import dev.multiproc.Serializer;
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.wire.Bootstrap;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The {@code main} of a child JVM. Reads the {@link Bootstrap} from stdin, takes on the name and
+ * parent it gives, starts the {@link ParentWatch}, connects back to the parent
+ * ({@link ControlClient}), reads the target and runs it on the main thread, reports how it ended
+ * and exits: 0 if it returned, 1 if it threw (stack trace on stderr). {@code System.exit(n)} in
+ * the target ends the JVM with n as usual. Non-daemon threads the target leaves behind do not
+ * keep the child alive.
+ */
+public final class ChildMain {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+
+    private ChildMain() {
+    }
+
+    /**
+     * @param args unused: everything comes in the bootstrap on stdin
+     */
+    public static void main(String[] args) {
+        InputStream stdin = System.in;
+        Bootstrap bootstrap;
+        try {
+            bootstrap = Bootstrap.parseDelimitedFrom(stdin);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("multiproc: cannot read the bootstrap of this child JVM from stdin: " + e);
+            Runtime.getRuntime().halt(EXIT_FAILED);
+            return;
+        }
+        if (bootstrap == null) { // the parent died before it sent anything
+            Runtime.getRuntime().halt(ParentWatch.ORPHANED_EXIT_STATUS);
+            return;
+        }
+        bootstrap.getSystemPropertiesMap().forEach(System::setProperty);
+        System.setIn(InputStream.nullInputStream());
+        ParentWatch.start(stdin, bootstrap.getParentPid());
+        ProcessIdentity.initChild(bootstrap.getProcessName(), bootstrap.getDaemon(),
+                ProcessInfo.of(bootstrap.getParentName(), bootstrap.getParentPid(), bootstrap.getParentDaemon()));
+        int status = run(bootstrap);
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    private static int run(Bootstrap bootstrap) {
+        String self = "process " + bootstrap.getProcessName() + " (pid " + ProcessHandle.current().pid() + ")";
+        ControlClient control;
+        try {
+            control = ControlClient.connect(bootstrap);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("multiproc: " + self + " cannot reach its parent " + bootstrap.getParentName()
+                    + " (pid " + bootstrap.getParentPid() + ") on " + bootstrap.getControlAddress() + ": " + e);
+            return EXIT_FAILED;
+        }
+        Serializer serializer = Serializer.standard();
+        Throwable failure = null;
+        try {
+            readTarget(bootstrap, serializer, self).run();
+        } catch (Throwable t) {
+            failure = t;
+        }
+        if (failure != null) {
+            System.err.println("Process " + bootstrap.getProcessName() + " (pid " + ProcessHandle.current().pid()
+                    + ") failed:");
+            failure.printStackTrace();
+        }
+        try (control) {
+            control.reportExit(failure, serializer);
+        } catch (IOException e) {
+            System.err.println("multiproc: " + self + " cannot report its exit to its parent: " + e);
+        }
+        return failure == null ? EXIT_OK : EXIT_FAILED;
+    }
+
+    private static ProcessTarget readTarget(Bootstrap bootstrap, Serializer serializer, String self) {
+        Object target;
+        try {
+            target = serializer.deserialize(bootstrap.getTarget().toByteArray());
+        } catch (RuntimeException e) {
+            throw new SerializationException("cannot read the target of " + self + " (" + bootstrap.getTarget().size()
+                    + " bytes): " + e.getMessage(), e);
+        }
+        if (!(target instanceof ProcessTarget t)) {
+            throw new SerializationException("the target of " + self + " is a "
+                    + (target == null ? "null" : target.getClass().getName()) + ", not a ProcessTarget");
+        }
+        return t;
+    }
+}

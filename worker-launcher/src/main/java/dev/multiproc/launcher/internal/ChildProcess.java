@@ -1,0 +1,337 @@
+package dev.multiproc.launcher.internal;
+
+import com.google.protobuf.ByteString;
+import dev.multiproc.IpcException;
+import dev.multiproc.IpcProcess;
+import dev.multiproc.ProcessTarget;
+import dev.multiproc.RemoteException;
+import dev.multiproc.spi.ContextServices;
+import dev.multiproc.ProcessInfo;
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.RemoteErrors;
+import dev.multiproc.wire.Bootstrap;
+import dev.multiproc.wire.Exit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * A child JVM running a {@link ProcessTarget}: the {@link IpcProcess} of the launcher. Thread-safe.
+ *
+ * <p>{@link #start()} serializes the target, binds a {@link ControlListener}, starts
+ * {@link ChildMain} with the {@link LaunchSpec} and writes the {@link Bootstrap} on the child's
+ * stdin, which then stays open: its end of file tells the child that this JVM is gone. One
+ * monitor thread per child ({@code multiproc-process-<name>}) authenticates the child's
+ * connect-back, reads the {@link Exit} it reports, reaps it and then completes {@link #onExit()},
+ * after the exit code and the failure are known and its output has been copied.
+ */
+public final class ChildProcess implements IpcProcess {
+    private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
+    private static final AtomicInteger NAME_COUNTER = new AtomicInteger();
+    private static final AtomicLong CHILD_IDS = new AtomicLong();
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(1);
+    private static final String NAME_PREFIX = "Process-";
+
+    private final ContextServices services;
+    private final String name;
+    private final ProcessTarget target;
+    private final LaunchSpec spec;
+    private final long childId = CHILD_IDS.incrementAndGet();
+    private final CompletableFuture<IpcProcess> exited = new CompletableFuture<>();
+    private final Object startLock = new Object();
+    private volatile boolean daemon = ProcessIdentity.current().isDaemon();
+    private volatile Process process;
+    private volatile int signalSent;
+    private volatile OptionalInt exitCode = OptionalInt.empty();
+    private volatile RemoteException failure;
+    private volatile ContextChildren owner;
+
+    /**
+     * @param services the context that starts it (settings, serializer, close hook)
+     * @param name     the name, or null for the next {@code Process-N} of this JVM
+     * @param target   what the child runs
+     * @param spec     how the child JVM is started
+     */
+    public ChildProcess(ContextServices services, String name, ProcessTarget target, LaunchSpec spec) {
+        this.services = Objects.requireNonNull(services, "services");
+        this.target = Objects.requireNonNull(target, "target");
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.name = name != null ? name : NAME_PREFIX + NAME_COUNTER.incrementAndGet();
+    }
+
+    @Override
+    public IpcProcess start() {
+        synchronized (startLock) {
+            if (process != null) {
+                throw new IllegalStateException("process " + name + " was already started (pid " + process.pid() + ")");
+            }
+            byte[] targetBytes = services.serializer().serialize(target);
+            ContextChildren children = ContextChildren.of(services);
+            ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
+            List<String> command = spec.command(ChildMain.class.getName());
+            Process p;
+            try {
+                p = new ProcessBuilder(command).start();
+            } catch (IOException | RuntimeException e) {
+                listener.close();
+                throw new IpcException("cannot start the JVM of process " + name + " with " + command + ": " + e, e);
+            }
+            process = p;
+            owner = children;
+            ChildRegistry.add(this);
+            children.add(this);
+            writeBootstrap(p, listener, targetBytes);
+            StreamPump out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
+            StreamPump err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            Thread.ofPlatform().name("multiproc-process-" + name).daemon(true)
+                    .start(() -> monitor(p, listener, out, err, loader));
+            p.onExit().thenRun(listener::abandon);
+            LOG.debug("started {} (pid {}): {}", name, p.pid(), command);
+        }
+        return this;
+    }
+
+    private void writeBootstrap(Process p, ControlListener listener, byte[] targetBytes) {
+        ProcessInfo parent = ProcessIdentity.current();
+        Map<String, String> properties = System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("multiproc."))
+                .collect(Collectors.toMap(k -> k, System::getProperty));
+        Bootstrap bootstrap = Bootstrap.newBuilder()
+                .setProcessName(name)
+                .setDaemon(daemon)
+                .setParentPid(parent.pid())
+                .setParentName(parent.name())
+                .setParentDaemon(parent.isDaemon())
+                .setControlAddress(listener.path().toString())
+                .setAuthkey(ByteString.copyFrom(listener.authkey()))
+                .setTarget(ByteString.copyFrom(targetBytes))
+                .setTransport(services.settings().transport())
+                .setChildId(childId)
+                .putAllSystemProperties(properties)
+                .build();
+        try {
+            OutputStream stdin = p.getOutputStream();
+            bootstrap.writeDelimitedTo(stdin);
+            stdin.flush();
+        } catch (IOException e) {
+            // The child died before reading it (e.g. a bad JVM option); its exit code tells the story.
+            LOG.debug("cannot write the bootstrap of {} (pid {}): {}", name, p.pid(), e.toString());
+        }
+    }
+
+    private void monitor(Process p, ControlListener listener, StreamPump out, StreamPump err, ClassLoader loader) {
+        Thread.currentThread().setContextClassLoader(loader);
+        Exit exit = null;
+        try {
+            exit = readExit(p, listener);
+            int raw = waitUninterruptibly(p);
+            awaitOutput(out, err);
+            closeStdin(p);
+            exitCode = OptionalInt.of(ExitCodes.toExitCode(raw, exit != null, signalSent));
+            if (exit != null && exit.getKind() == Exit.Kind.FAILED) {
+                failure = RemoteErrors.toRemoteException(exit.getError(), services.serializer());
+            }
+            LOG.debug("{} (pid {}) exited with {} (raw {})", name, p.pid(), exitCode.getAsInt(), raw);
+        } catch (RuntimeException | Error e) {
+            LOG.error("monitor of process {} (pid {}) failed", name, p.pid(), e);
+            if (exitCode.isEmpty()) {
+                exitCode = OptionalInt.of(ExitCodes.toExitCode(waitUninterruptibly(p), exit != null, signalSent));
+            }
+        } finally {
+            ChildRegistry.remove(this);
+            ContextChildren o = owner;
+            if (o != null) {
+                o.remove(this);
+            }
+            exited.complete(this);
+        }
+    }
+
+    private Exit readExit(Process p, ControlListener listener) {
+        try (listener) {
+            SocketChannel channel = listener.awaitChild(p.pid());
+            if (channel == null) {
+                return null;
+            }
+            try (channel) {
+                return Exit.parseDelimitedFrom(Channels.newInputStream(channel));
+            } catch (IOException e) {
+                LOG.debug("control channel of {} (pid {}) ended without an Exit: {}", name, p.pid(), e.toString());
+                return null;
+            }
+        }
+    }
+
+    private static int waitUninterruptibly(Process p) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return p.waitFor();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void awaitOutput(StreamPump out, StreamPump err) {
+        try {
+            long deadline = System.nanoTime() + OUTPUT_DRAIN.toNanos();
+            boolean complete = out.awaitEnd(OUTPUT_DRAIN)
+                    & err.awaitEnd(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (!complete) {
+                LOG.debug("output of {} still open {} after it exited (a process it started holds it?)", name, OUTPUT_DRAIN);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeStdin(Process p) {
+        try {
+            p.getOutputStream().close();
+        } catch (IOException e) {
+            LOG.debug("closing stdin of {}: {}", name, e.toString());
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long pid() {
+        return started("pid").pid();
+    }
+
+    @Override
+    public boolean isDaemon() {
+        return daemon;
+    }
+
+    @Override
+    public void setDaemon(boolean daemon) {
+        synchronized (startLock) {
+            if (process != null) {
+                throw new IllegalStateException("cannot set the daemon flag of process " + name
+                        + " after it started (pid " + process.pid() + ")");
+            }
+            this.daemon = daemon;
+        }
+    }
+
+    @Override
+    public boolean isAlive() {
+        return process != null && !exited.isDone();
+    }
+
+    @Override
+    public void join() throws InterruptedException {
+        started("join");
+        try {
+            exited.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("monitor of process " + name + " failed", e.getCause());
+        }
+    }
+
+    @Override
+    public boolean join(Duration timeout) throws InterruptedException {
+        started("join");
+        if (exited.isDone()) {
+            return true;
+        }
+        long nanos = timeout.toNanos();
+        if (nanos <= 0) {
+            return false;
+        }
+        try {
+            exited.get(nanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("monitor of process " + name + " failed", e.getCause());
+        }
+    }
+
+    @Override
+    public OptionalInt exitCode() {
+        return exitCode;
+    }
+
+    @Override
+    public void terminate() {
+        signal(ExitCodes.SIGTERM);
+    }
+
+    @Override
+    public void kill() {
+        signal(ExitCodes.SIGKILL);
+    }
+
+    private void signal(int signal) {
+        Process p = started(signal == ExitCodes.SIGKILL ? "kill" : "terminate");
+        if (!p.isAlive()) {
+            return;
+        }
+        if (signalSent != ExitCodes.SIGKILL) {
+            signalSent = signal;
+        }
+        if (signal == ExitCodes.SIGKILL) {
+            p.destroyForcibly();
+        } else {
+            p.destroy();
+        }
+    }
+
+    @Override
+    public CompletableFuture<IpcProcess> onExit() {
+        return exited.copy();
+    }
+
+    @Override
+    public Optional<RemoteException> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    private Process started(String operation) {
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException("cannot " + operation + " process " + name + ": it was not started");
+        }
+        return p;
+    }
+
+    @Override
+    public String toString() {
+        Process p = process;
+        String state = p == null ? "initial" : exitCode.isPresent() ? "exitcode=" + exitCode.getAsInt() : "started";
+        return "IpcProcess[name=" + name + (p == null ? "" : ", pid=" + p.pid()) + ", " + state
+                + (daemon ? ", daemon" : "") + "]";
+    }
+}

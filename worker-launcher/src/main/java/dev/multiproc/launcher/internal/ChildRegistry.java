@@ -1,0 +1,61 @@
+package dev.multiproc.launcher.internal;
+
+import dev.multiproc.IpcProcess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The children this JVM started that have not exited yet, and what happens to them when it
+ * exits (a shutdown hook, installed with the first child): daemon children are terminated
+ * (SIGTERM, bounded wait, SIGKILL); non-daemon children are waited for, as Python does.
+ */
+public final class ChildRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(ChildRegistry.class);
+    private static final Duration DAEMON_GRACE = Duration.ofSeconds(2);
+    private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
+
+    private ChildRegistry() {
+    }
+
+    static void add(ChildProcess child) {
+        if (HOOK_INSTALLED.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(ChildRegistry::atExit, "multiproc-exit-children"));
+        }
+        RUNNING.add(child);
+    }
+
+    static void remove(ChildProcess child) {
+        RUNNING.remove(child);
+    }
+
+    /** @return the started children of this JVM that are still alive */
+    public static List<IpcProcess> activeChildren() {
+        return RUNNING.stream().filter(ChildProcess::isAlive).map(IpcProcess.class::cast).toList();
+    }
+
+    private static void atExit() {
+        List<ChildProcess> daemons = RUNNING.stream().filter(c -> c.isAlive() && c.isDaemon()).toList();
+        ChildStopper.stop(daemons, DAEMON_GRACE, "this JVM is exiting and they are daemon processes");
+        List<ChildProcess> others = RUNNING.stream().filter(ChildProcess::isAlive).toList();
+        if (others.isEmpty()) {
+            return;
+        }
+        LOG.info("this JVM is exiting: waiting for its non-daemon child processes {}", others);
+        for (ChildProcess c : others) {
+            try {
+                c.join();
+            } catch (InterruptedException e) {
+                LOG.warn("interrupted while waiting for {} at exit", c);
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.multiproc.launcher.internal;
+
+import dev.multiproc.AuthenticationException;
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.wire.Hello;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The parent's end of one child's control channel: a Unix-domain socket
+ * ({@code multiproc-ctl-*.sock}) the child connects back to, and the check of its
+ * {@link Hello}: child id and the random authkey given in its bootstrap. A peer with a wrong key
+ * is dropped ({@link AuthenticationException}, logged) and the listener waits on. The socket
+ * file is deleted as soon as the child is in, or when the listener is closed.
+ *
+ * <p>Used by one monitor thread; {@link #abandon()} and {@link #close()} may be called from any thread.
+ */
+final class ControlListener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlListener.class);
+    private static final int AUTHKEY_BYTES = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path path;
+    private final long childId;
+    private final byte[] authkey;
+    private final ServerSocketChannel server;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile SocketChannel candidate;
+    private volatile boolean authenticated;
+
+    private ControlListener(Path path, long childId, byte[] authkey, ServerSocketChannel server) {
+        this.path = path;
+        this.childId = childId;
+        this.authkey = authkey;
+        this.server = server;
+    }
+
+    /**
+     * @param directory where the socket file goes
+     * @param childId   the id the child must echo
+     * @return a bound listener with a fresh authkey
+     * @throws UncheckedIOException if the socket cannot be bound; names the path
+     */
+    static ControlListener open(Path directory, long childId) {
+        StaleSockets.sweepOnce(directory);
+        byte[] key = new byte[AUTHKEY_BYTES];
+        RANDOM.nextBytes(key);
+        byte[] suffix = new byte[6];
+        RANDOM.nextBytes(suffix);
+        Path path = directory.resolve(StaleSockets.CONTROL_PREFIX + ProcessHandle.current().pid() + "-"
+                + childId + "-" + HexFormat.of().formatHex(suffix) + ".sock");
+        ServerSocketChannel server = null;
+        try {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+            restrictToOwner(path);
+            return new ControlListener(path, childId, key, server);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(server);
+            deleteQuietly(path);
+            throw new UncheckedIOException(new IOException("cannot bind the control socket " + path
+                    + " (" + path.toString().length() + " characters) for child " + childId + ": " + e, e));
+        }
+    }
+
+    private static void restrictToOwner(Path path) {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException | IOException e) {
+            LOG.debug("cannot restrict permissions of {}: {}", path, e.toString());
+        }
+    }
+
+    /** @return the socket path the child connects to */
+    Path path() {
+        return path;
+    }
+
+    /** @return the authkey the child must present */
+    byte[] authkey() {
+        return authkey.clone();
+    }
+
+    /**
+     * Waits for the child to connect and authenticate, then answers its Hello.
+     *
+     * @param expectedPid the child's pid, for log messages
+     * @return the authenticated channel, or null if the listener was abandoned or closed first
+     */
+    SocketChannel awaitChild(long expectedPid) {
+        while (!closed.get()) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (ClosedChannelException e) { // also AsynchronousCloseException: abandoned
+                return null;
+            } catch (IOException e) {
+                LOG.warn("control socket {} of child {} (pid {}) failed: {}", path, childId, expectedPid, e.toString());
+                return null;
+            }
+            candidate = channel;
+            if (closed.get()) {
+                closeQuietly(channel);
+                return null;
+            }
+            try {
+                InputStream in = Channels.newInputStream(channel);
+                authenticate(Hello.parseDelimitedFrom(in), expectedPid);
+                Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build()
+                        .writeDelimitedTo(Channels.newOutputStream(channel));
+                authenticated = true;
+                close(); // the child is in: the socket file is no longer needed
+                return channel;
+            } catch (AuthenticationException e) {
+                LOG.warn("dropped a control connection on {}: {}", path, e.getMessage());
+                closeQuietly(channel);
+            } catch (IOException e) {
+                LOG.debug("control connection on {} failed before authentication: {}", path, e.toString());
+                closeQuietly(channel);
+            } finally {
+                candidate = null;
+            }
+        }
+        return null;
+    }
+
+    private void authenticate(Hello hello, long expectedPid) {
+        if (hello == null) {
+            throw new AuthenticationException("peer closed the connection before its Hello");
+        }
+        if (hello.getChildId() != childId) {
+            throw new AuthenticationException("Hello names child " + hello.getChildId() + " (pid " + hello.getPid()
+                    + "), expected child " + childId + " (pid " + expectedPid + ")");
+        }
+        if (!MessageDigest.isEqual(hello.getAuthkey().toByteArray(), authkey)) {
+            throw new AuthenticationException("wrong authkey from pid " + hello.getPid() + " claiming to be child "
+                    + childId + " (pid " + expectedPid + ")");
+        }
+    }
+
+    /** Called when the child has exited: stops waiting, and drops a peer that is not authenticated. */
+    void abandon() {
+        close();
+        SocketChannel c = candidate;
+        if (c != null && !authenticated) {
+            closeQuietly(c);
+        }
+    }
+
+    /** Closes the listening socket and deletes its file. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            closeQuietly(server);
+            deleteQuietly(path);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {} failed: {}", c, e.toString());
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warn("cannot delete control socket file {}: {}", path, e.toString());
+        }
+    }
+}

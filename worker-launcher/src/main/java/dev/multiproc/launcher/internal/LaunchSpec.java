@@ -1,0 +1,156 @@
+package dev.multiproc.launcher.internal;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a child JVM is started: this JVM's {@code java}, its class path (manifest-only jars
+ * expanded, see {@link ClassPaths}), the module and native-access options it was started with,
+ * the options of {@code -Dmultiproc.jvmOptions}, and extra options given by the caller (a pool
+ * passes {@code PoolOptions.jvmOptions()}). Immutable.
+ */
+public final class LaunchSpec {
+    /**
+     * System property with JVM options for every child, separated by whitespace, e.g.
+     * {@code -Dmultiproc.jvmOptions="-Xmx256m -XX:+UseSerialGC"}. Children inherit it.
+     */
+    public static final String JVM_OPTIONS_PROPERTY = "multiproc.jvmOptions";
+
+    /** Options of this JVM that a child needs too, as given on the command line. */
+    private static final List<String> INHERITED_PREFIXES = List.of(
+            "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
+            "--sun-misc-unsafe-memory-access", "--enable-preview", "-Dmultiproc.", "-Dchronicle.",
+            "-Djava.library.path=");
+    /** Of those, the ones that may take their value as the next argument. */
+    private static final List<String> TWO_TOKEN_OPTIONS = List.of(
+            "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access");
+
+    private static volatile LaunchSpec inherited;
+
+    private final String javaExecutable;
+    private final List<String> classPath;
+    private final List<String> jvmOptions;
+
+    private LaunchSpec(String javaExecutable, List<String> classPath, List<String> jvmOptions) {
+        this.javaExecutable = javaExecutable;
+        this.classPath = List.copyOf(classPath);
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** @return the spec of a child that inherits from this JVM, with no extra options */
+    public static LaunchSpec inherited() {
+        LaunchSpec spec = inherited;
+        if (spec == null) {
+            List<String> options = new ArrayList<>(inheritedOptions(
+                    ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            String libraryPath = System.getProperty("java.library.path");
+            if (libraryPath != null && !libraryPath.isEmpty()
+                    && options.stream().noneMatch(o -> o.startsWith("-Djava.library.path="))) {
+                options.add("-Djava.library.path=" + libraryPath);
+            }
+            spec = new LaunchSpec(findJavaExecutable(), ClassPaths.expand(System.getProperty("java.class.path")), options);
+            inherited = spec;
+        }
+        return spec;
+    }
+
+    /**
+     * @param options JVM options to add after the inherited ones (later options win in the JVM)
+     * @return a spec with those options too
+     */
+    public LaunchSpec withJvmOptions(List<String> options) {
+        Objects.requireNonNull(options, "options");
+        List<String> all = new ArrayList<>(jvmOptions);
+        for (String o : options) {
+            if (o == null || o.isBlank()) {
+                throw new IllegalArgumentException("JVM option must not be null or blank, was '" + o + "' in " + options);
+            }
+            all.add(o);
+        }
+        return new LaunchSpec(javaExecutable, classPath, all);
+    }
+
+    /** @return the {@code java} executable children run */
+    public String javaExecutable() {
+        return javaExecutable;
+    }
+
+    /** @return the class-path entries children get */
+    public List<String> classPath() {
+        return classPath;
+    }
+
+    /** @return the JVM options children get, before those of {@link #JVM_OPTIONS_PROPERTY} */
+    public List<String> jvmOptions() {
+        return jvmOptions;
+    }
+
+    /**
+     * @param mainClass the class whose {@code main} the child runs
+     * @return the full command line
+     */
+    public List<String> command(String mainClass) {
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable);
+        command.addAll(jvmOptions);
+        command.addAll(propertyOptions(System.getProperty(JVM_OPTIONS_PROPERTY)));
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, classPath));
+        command.add(mainClass);
+        return command;
+    }
+
+    /**
+     * @param inputArguments this JVM's arguments ({@code RuntimeMXBean.getInputArguments()})
+     * @return those a child must get too: module, native-access and preview options, and
+     *         {@code -Dmultiproc.*}, {@code -Dchronicle.*}, {@code -Djava.library.path}
+     */
+    static List<String> inheritedOptions(List<String> inputArguments) {
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i < inputArguments.size(); i++) {
+            String arg = inputArguments.get(i);
+            if (INHERITED_PREFIXES.stream().noneMatch(arg::startsWith)) {
+                continue;
+            }
+            kept.add(arg);
+            if (TWO_TOKEN_OPTIONS.contains(arg) && i + 1 < inputArguments.size()) {
+                kept.add(inputArguments.get(++i));
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * @param value the value of {@link #JVM_OPTIONS_PROPERTY}, or null
+     * @return its options
+     */
+    static List<String> propertyOptions(String value) {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        return List.of(value.trim().split("\\s+"));
+    }
+
+    private static String findJavaExecutable() {
+        Path fromHome = Path.of(System.getProperty("java.home"), "bin", isWindows() ? "java.exe" : "java");
+        if (Files.isExecutable(fromHome)) {
+            return fromHome.toString();
+        }
+        return ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException(
+                "cannot find the java executable of this JVM: " + fromHome + " is missing and the OS does not say"));
+    }
+
+    private static boolean isWindows() {
+        return System.getProperty("os.name", "").startsWith("Windows");
+    }
+
+    @Override
+    public String toString() {
+        return "LaunchSpec[" + javaExecutable + ", options " + jvmOptions + ", " + classPath.size() + " class-path entries]";
+    }
+}

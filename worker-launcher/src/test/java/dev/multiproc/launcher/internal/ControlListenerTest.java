@@ -1,0 +1,83 @@
+package dev.multiproc.launcher.internal;
+
+import com.google.protobuf.ByteString;
+import dev.multiproc.wire.Hello;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ControlListenerTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void wrongKeyIsDroppedAndTheRightOneAccepted() throws Exception {
+        try (ControlListener listener = ControlListener.open(tmp, 5)) {
+            assertThat(listener.path().getFileName().toString()).startsWith("multiproc-ctl-");
+            CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> listener.awaitChild(1));
+
+            try (SocketChannel intruder = connect(listener.path())) {
+                hello(5, new byte[32]).writeDelimitedTo(Channels.newOutputStream(intruder));
+                assertThat(Hello.parseDelimitedFrom(Channels.newInputStream(intruder))).isNull(); // dropped
+            }
+            try (SocketChannel wrongChild = connect(listener.path())) {
+                hello(6, listener.authkey()).writeDelimitedTo(Channels.newOutputStream(wrongChild));
+                assertThat(Hello.parseDelimitedFrom(Channels.newInputStream(wrongChild))).isNull();
+            }
+            assertThat(accepted).isNotDone();
+            try (SocketChannel child = connect(listener.path())) {
+                hello(5, listener.authkey()).writeDelimitedTo(Channels.newOutputStream(child));
+                Hello answer = Hello.parseDelimitedFrom(Channels.newInputStream(child));
+                assertThat(answer.getChildId()).isEqualTo(5);
+                assertThat(answer.getPid()).isEqualTo(ProcessHandle.current().pid());
+                assertThat(answer.getAuthkey()).isEmpty();
+                try (SocketChannel parentEnd = accepted.get(10, TimeUnit.SECONDS)) {
+                    assertThat(parentEnd).isNotNull();
+                }
+            }
+            assertThat(Files.exists(listener.path())).as("socket file deleted once the child is in").isFalse();
+        }
+    }
+
+    @Test
+    void abandonStopsWaitingAndDeletesTheFile() throws Exception {
+        ControlListener listener = ControlListener.open(tmp, 9);
+        CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> listener.awaitChild(1));
+        assertThat(Files.exists(listener.path())).isTrue();
+        listener.abandon();
+        assertThat(accepted.get(10, TimeUnit.SECONDS)).isNull();
+        assertThat(Files.exists(listener.path())).isFalse();
+        listener.close(); // idempotent
+    }
+
+    @Test
+    void staleSocketNamesCarryTheOwnerPid() {
+        assertThat(StaleSockets.ownerPid("multiproc-ctl-1234-5-abcdef.sock")).isEqualTo(1234);
+        assertThat(StaleSockets.ownerPid("multiproc-ctl-x-5.sock")).isEqualTo(-1);
+        assertThat(StaleSockets.ownerPid("multiproc-shm-1234")).isEqualTo(-1);
+    }
+
+    private static SocketChannel connect(Path path) throws IOException {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        c.connect(UnixDomainSocketAddress.of(path));
+        return c;
+    }
+
+    private static Hello hello(long childId, byte[] key) {
+        return Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid())
+                .setAuthkey(ByteString.copyFrom(key)).build();
+    }
+}

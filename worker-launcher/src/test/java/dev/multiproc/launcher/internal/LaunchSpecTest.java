@@ -1,0 +1,52 @@
+package dev.multiproc.launcher.internal;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LaunchSpecTest {
+    @Test
+    void keepsModuleNativeAndMultiprocOptionsOnly() {
+        List<String> input = List.of("-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-exports",
+                "java.base/sun.nio.ch=ALL-UNNAMED", "-Dmultiproc.maxFrameBytes=99", "-Duser.language=en",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dchronicle.analytics.disable=true", "-javaagent:/x.jar", "-Djava.library.path=/opt/lib");
+        assertThat(LaunchSpec.inheritedOptions(input)).containsExactly(
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-Dmultiproc.maxFrameBytes=99", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Dchronicle.analytics.disable=true",
+                "-Djava.library.path=/opt/lib");
+    }
+
+    @Test
+    void commandRunsThisJavaWithTheClassPathAndExtraOptions() {
+        LaunchSpec spec = LaunchSpec.inherited().withJvmOptions(List.of("-Xmx64m", "-Dx=1"));
+        List<String> command = spec.command("dev.example.Main");
+
+        assertThat(Files.isExecutable(Path.of(command.getFirst()))).isTrue();
+        assertThat(command).endsWith("-cp", String.join(File.pathSeparator, spec.classPath()), "dev.example.Main");
+        assertThat(command).containsSubsequence("-Xmx64m", "-Dx=1", "-cp");
+        assertThat(spec.classPath()).isNotEmpty();
+        // This test runs under Surefire, whose java.class.path is a manifest-only jar: it is expanded.
+        assertThat(spec.classPath()).anyMatch(e -> e.endsWith("test-classes") || e.endsWith("test-classes/"));
+    }
+
+    @Test
+    void blankOptionsAreRejectedWithTheValue() {
+        assertThatThrownBy(() -> LaunchSpec.inherited().withJvmOptions(List.of("-Xmx1m", " ")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("' '");
+    }
+
+    @Test
+    void propertyOptionsAreSplitOnWhitespace() {
+        assertThat(LaunchSpec.propertyOptions(" -Xmx256m  -XX:+UseSerialGC ")).containsExactly("-Xmx256m", "-XX:+UseSerialGC");
+        assertThat(LaunchSpec.propertyOptions(null)).isEmpty();
+        assertThat(LaunchSpec.propertyOptions("  ")).isEmpty();
+    }
+}
