@@ -13,8 +13,10 @@ import java.util.concurrent.TimeoutException;
  * @param <T> the result type
  */
 final class SpinningFuture<T> extends CompletableFuture<T> {
+    /** System property: how long, in nanoseconds, a waiter spins before it blocks (default 40 000). */
+    static final String SPIN_NANOS_PROPERTY = "multiproc.pool.spinNanos";
     /** How long a waiter spins before it blocks. */
-    static final long SPIN_NANOS = 40_000;
+    static final long SPIN_NANOS = Long.getLong(SPIN_NANOS_PROPERTY, 40_000);
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
