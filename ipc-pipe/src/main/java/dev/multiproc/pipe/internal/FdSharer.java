@@ -1,0 +1,443 @@
+package dev.multiproc.pipe.internal;
+
+import dev.multiproc.Serializer;
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.wire.HandleDescriptor;
+import com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Moves pipe ends between processes by passing their socket descriptors ({@code SCM_RIGHTS}),
+ * as CPython's {@code multiprocessing.resource_sharer} does.
+ *
+ * <p>Serializing an unused end ({@link #export}) registers it here and starts, once per process,
+ * a small server on an abstract-namespace Unix socket named
+ * {@code multiproc-fds-<pid>-<random>} (abstract: no file is created, so none can be left
+ * behind, even by a process killed with SIGKILL). The end's descriptor carries that name, the
+ * end's number and a random 128-bit token. A process that reads the descriptor
+ * ({@link #take}) connects, presents number and token, and receives the fd; the exporting
+ * process then closes its copy, and the end belongs to the taker.
+ *
+ * <pre>
+ * request (40 bytes, little-endian)                     reply
+ *  0       4         8            16         24          40    0        1             3
+ *  +-------+---------+------------+----------+-----------+     +--------+-------------+---------------+
+ *  | magic | version | taker pid  | end id   | token     |     | status | msg length  | message UTF-8 |
+ *  +-------+---------+------------+----------+-----------+     +--------+-------------+---------------+
+ *                                                              status 0 = taken (the fd rides along as
+ *                                                              SCM_RIGHTS, no message); 1 = refused
+ * </pre>
+ *
+ * <p>The server thread, {@code multiproc-pipe-fd-sharer}, is a daemon and stops when no exported
+ * end remains. Thread-safe.
+ */
+final class FdSharer {
+    private static final Logger LOG = LoggerFactory.getLogger(FdSharer.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    static final String KIND = "pipe.connection";
+    static final String PROVIDER = "pipe";
+    static final String ATTR_PROCESS = "process";
+    static final String ATTR_SHARER = "sharer";
+    static final String ATTR_ID = "id";
+    static final String ATTR_LABEL = "label";
+    static final String ATTR_READABLE = "readable";
+    static final String ATTR_WRITABLE = "writable";
+    static final String ATTR_MAX_FRAME = "maxFrameBytes";
+
+    private static final int MAGIC = 0x4D504644; // "MPFD"
+    private static final int VERSION = 1;
+    private static final int REQUEST_BYTES = 40;
+    private static final int REQUEST_MAGIC_OFFSET = 0;
+    private static final int REQUEST_VERSION_OFFSET = 4;
+    private static final int REQUEST_PID_OFFSET = 8;
+    private static final int REQUEST_ID_OFFSET = 16;
+    private static final int REQUEST_TOKEN_OFFSET = 24;
+    private static final int TOKEN_BYTES = 16;
+    private static final byte STATUS_TAKEN = 0;
+    private static final byte STATUS_REFUSED = 1;
+    private static final int REQUEST_TIMEOUT_MILLIS = 5_000;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Last: its constructor uses the constants above. */
+    private static final FdSharer INSTANCE = new FdSharer();
+
+    /** Identifies this JVM in descriptors, so that reading one back in the same process finds the same end. */
+    private final String processId = HexFormat.of().formatHex(randomBytes(8));
+    private final Map<Long, Exported> exported = new ConcurrentHashMap<>();
+    /** Guarded by {@code this}. */
+    private Server server;
+
+    private record Exported(PipeConnection end, byte[] token) {
+    }
+
+    private FdSharer() {
+    }
+
+    static FdSharer instance() {
+        return INSTANCE;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /**
+     * Registers an end so that another process may take it, starting the server if needed.
+     *
+     * @param end an unused or used end of this process
+     * @return its descriptor
+     */
+    HandleDescriptor export(PipeConnection end) {
+        Exported e;
+        String name;
+        synchronized (this) {
+            e = exported.computeIfAbsent(end.id(), id -> new Exported(end, randomBytes(TOKEN_BYTES)));
+            if (server == null) {
+                server = Server.start("multiproc-fds-" + ProcessHandle.current().pid() + "-"
+                        + HexFormat.of().formatHex(randomBytes(8)));
+            }
+            name = server.name;
+        }
+        return HandleDescriptor.newBuilder()
+                .setKind(KIND)
+                .setProvider(PROVIDER)
+                .setCreatorPid(ProcessHandle.current().pid())
+                .putAttributes(ATTR_PROCESS, processId)
+                .putAttributes(ATTR_SHARER, name)
+                .putAttributes(ATTR_ID, Long.toString(end.id()))
+                .putAttributes(ATTR_LABEL, end.label())
+                .putAttributes(ATTR_READABLE, Boolean.toString(end.isReadable()))
+                .putAttributes(ATTR_WRITABLE, Boolean.toString(end.isWritable()))
+                .putAttributes(ATTR_MAX_FRAME, Integer.toString(end.maxFrameBytes()))
+                .setPayload(ByteString.copyFrom(e.token()))
+                .build();
+    }
+
+    /** Forgets a closed or moved end; stops the server when none is left. */
+    void unexport(PipeConnection end) {
+        synchronized (this) {
+            Exported e = exported.get(end.id());
+            if (e != null && e.end() == end) {
+                exported.remove(end.id());
+            }
+            if (exported.isEmpty() && server != null) {
+                server.stop();
+                server = null;
+            }
+        }
+    }
+
+    /**
+     * Re-attaches an end from its descriptor: the same object if this process exported it,
+     * otherwise taken from the process that did.
+     *
+     * @param d          the descriptor
+     * @param serializer for the new end's messages
+     * @return the end, open in this process
+     * @throws IllegalStateException naming the end, the process and the reason, if it cannot be taken
+     */
+    PipeConnection resolve(HandleDescriptor d, Serializer serializer) {
+        Map<String, String> a = d.getAttributesMap();
+        String label = a.getOrDefault(ATTR_LABEL, "pipe end");
+        long id = Long.parseLong(a.get(ATTR_ID));
+        if (processId.equals(a.get(ATTR_PROCESS))) {
+            Exported e = exported.get(id);
+            if (e == null) {
+                throw new IllegalStateException(label + " was closed in this process (" + ProcessHandle.current().pid()
+                        + ") or moved to another before it was read back here");
+            }
+            return e.end();
+        }
+        int fd = take(a.get(ATTR_SHARER), id, d.getPayload().toByteArray(), label, d.getCreatorPid());
+        int maxFrame = a.containsKey(ATTR_MAX_FRAME) ? Integer.parseInt(a.get(ATTR_MAX_FRAME))
+                : ContextSettings.LOCAL_MAX_FRAME_BYTES;
+        return new PipeConnection(fd, label, Boolean.parseBoolean(a.get(ATTR_READABLE)),
+                Boolean.parseBoolean(a.get(ATTR_WRITABLE)), maxFrame, serializer, end -> {
+        });
+    }
+
+    /** Client side: asks the exporting process for the fd. */
+    private static int take(String sharer, long id, byte[] token, String label, long ownerPid) {
+        Libc.checkSupported();
+        String what = "cannot take " + label + " from process " + ownerPid;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.newCallState(arena);
+            int sock = Libc.socket(state);
+            if (sock < 0) {
+                throw new IllegalStateException(what + ": socket(2) failed: " + Libc.describe(-sock));
+            }
+            try {
+                int r = Libc.connect(sock, Libc.abstractAddress(arena, sharer), Libc.abstractAddressLength(sharer), state);
+                if (r < 0) {
+                    throw new IllegalStateException(what + ": nothing answers at its fd sharer '" + sharer + "' ("
+                            + Libc.describe(-r) + "); that process exited, or closed the end before this one read it");
+                }
+                MemorySegment request = arena.allocate(REQUEST_BYTES);
+                request.set(INT, REQUEST_MAGIC_OFFSET, MAGIC);
+                request.set(INT, REQUEST_VERSION_OFFSET, VERSION);
+                request.set(LONG, REQUEST_PID_OFFSET, ProcessHandle.current().pid());
+                request.set(LONG, REQUEST_ID_OFFSET, id);
+                MemorySegment.copy(token, 0, request, ValueLayout.JAVA_BYTE, REQUEST_TOKEN_OFFSET, TOKEN_BYTES);
+                sendAll(sock, request, state, what);
+                return receiveReply(sock, arena, state, what);
+            } finally {
+                Libc.close(sock, state);
+            }
+        }
+    }
+
+    private static void sendAll(int sock, MemorySegment data, MemorySegment state, String what) {
+        long done = 0;
+        while (done < data.byteSize()) {
+            long n = Libc.send(sock, data.asSlice(done), data.byteSize() - done, 0, state);
+            if (n < 0 && n != -Libc.EINTR) {
+                throw new IllegalStateException(what + ": sending the request failed: " + Libc.describe((int) -n));
+            }
+            done += Math.max(0, n);
+        }
+    }
+
+    private static int receiveReply(int sock, Arena arena, MemorySegment state, String what) {
+        MemorySegment data = arena.allocate(1);
+        MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
+        iov.set(ValueLayout.ADDRESS, 0, data);
+        iov.set(ValueLayout.JAVA_LONG, 8, 1);
+        MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
+        MemorySegment msg = arena.allocate(Libc.MSGHDR_SIZE, 8);
+        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_IOV_OFFSET, iov);
+        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_IOVLEN_OFFSET, 1);
+        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_CONTROL_OFFSET, control);
+        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET, Libc.CMSG_FD_SPACE);
+        long n;
+        do {
+            n = Libc.recvmsg(sock, msg, Libc.MSG_CMSG_CLOEXEC, state);
+        } while (n == -Libc.EINTR);
+        if (n < 0) {
+            throw new IllegalStateException(what + ": receiving the reply failed: " + Libc.describe((int) -n));
+        }
+        if (n == 0) {
+            throw new IllegalStateException(what + ": its fd sharer closed the connection without a reply");
+        }
+        byte status = data.get(ValueLayout.JAVA_BYTE, 0);
+        if (status == STATUS_TAKEN) {
+            long controlLength = msg.get(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET);
+            if (controlLength < Libc.CMSG_FD_LEN
+                    || control.get(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET) != Libc.SOL_SOCKET
+                    || control.get(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET) != Libc.SCM_RIGHTS
+                    || (msg.get(ValueLayout.JAVA_INT, Libc.MSGHDR_FLAGS_OFFSET) & Libc.MSG_CTRUNC) != 0) {
+                throw new IllegalStateException(what + ": the reply carried no file descriptor (control length "
+                        + controlLength + ")");
+            }
+            return control.get(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET);
+        }
+        MemorySegment rest = arena.allocate(2 + 65_536);
+        long got = 0;
+        while (got < rest.byteSize()) {
+            long r = Libc.read(sock, rest.asSlice(got), rest.byteSize() - got, state);
+            if (r == -Libc.EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                break;
+            }
+            got += r;
+        }
+        String reason = "no reason given";
+        if (got >= 2) {
+            int length = Math.min(Short.toUnsignedInt(rest.get(SHORT, 0)), (int) got - 2);
+            byte[] text = new byte[length];
+            MemorySegment.copy(rest, ValueLayout.JAVA_BYTE, 2, text, 0, length);
+            reason = new String(text, StandardCharsets.UTF_8);
+        }
+        throw new IllegalStateException(what + ": " + reason);
+    }
+
+    /** Serves one request on the server thread. */
+    private void serve(int client, Arena arena, MemorySegment state, MemorySegment request, MemorySegment pollFd) {
+        long got = 0;
+        while (got < REQUEST_BYTES) {
+            pollFd.set(ValueLayout.JAVA_INT, Libc.POLLFD_FD_OFFSET, client);
+            pollFd.set(ValueLayout.JAVA_SHORT, Libc.POLLFD_EVENTS_OFFSET, Libc.POLLIN);
+            int p = Libc.poll(pollFd, 1, REQUEST_TIMEOUT_MILLIS, state);
+            if (p == -Libc.EINTR) {
+                continue;
+            }
+            if (p <= 0) {
+                LOG.warn("fd sharer: a client sent {} of {} request bytes within {} ms; dropped", got, REQUEST_BYTES,
+                        REQUEST_TIMEOUT_MILLIS);
+                return;
+            }
+            long n = Libc.read(client, request.asSlice(got), REQUEST_BYTES - got, state);
+            if (n == -Libc.EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                return;
+            }
+            got += n;
+        }
+        if (request.get(INT, REQUEST_MAGIC_OFFSET) != MAGIC || request.get(INT, REQUEST_VERSION_OFFSET) != VERSION) {
+            refuse(client, arena, state, "bad request: magic " + Integer.toHexString(request.get(INT, REQUEST_MAGIC_OFFSET))
+                    + " version " + request.get(INT, REQUEST_VERSION_OFFSET) + ", expected "
+                    + Integer.toHexString(MAGIC) + " version " + VERSION);
+            return;
+        }
+        long pid = request.get(LONG, REQUEST_PID_OFFSET);
+        long id = request.get(LONG, REQUEST_ID_OFFSET);
+        byte[] token = request.asSlice(REQUEST_TOKEN_OFFSET, TOKEN_BYTES).toArray(ValueLayout.JAVA_BYTE);
+        Exported e = exported.get(id);
+        if (e == null || !MessageDigest.isEqual(e.token(), token)) {
+            refuse(client, arena, state, "pipe end " + id + " is not offered by process " + ProcessHandle.current().pid()
+                    + " (closed, moved, or a wrong token)");
+            return;
+        }
+        PipeConnection end = e.end();
+        try {
+            end.moveTo(pid);
+        } catch (IllegalStateException refused) {
+            refuse(client, arena, state, refused.getMessage());
+            return;
+        }
+        if (sendFd(client, end.fd(), arena, state)) {
+            end.releaseMoved();
+            LOG.debug("{} moved to process {}", end.label(), pid);
+        } else {
+            end.undoMove();
+        }
+    }
+
+    private static boolean sendFd(int client, int fd, Arena arena, MemorySegment state) {
+        MemorySegment data = arena.allocate(1);
+        data.set(ValueLayout.JAVA_BYTE, 0, STATUS_TAKEN);
+        MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
+        iov.set(ValueLayout.ADDRESS, 0, data);
+        iov.set(ValueLayout.JAVA_LONG, 8, 1);
+        MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
+        control.set(ValueLayout.JAVA_LONG, 0, Libc.CMSG_FD_LEN);
+        control.set(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET, Libc.SOL_SOCKET);
+        control.set(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET, Libc.SCM_RIGHTS);
+        control.set(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET, fd);
+        MemorySegment msg = arena.allocate(Libc.MSGHDR_SIZE, 8);
+        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_IOV_OFFSET, iov);
+        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_IOVLEN_OFFSET, 1);
+        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_CONTROL_OFFSET, control);
+        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET, Libc.CMSG_FD_SPACE);
+        long n;
+        do {
+            n = Libc.sendmsg(client, msg, 0, state);
+        } while (n == -Libc.EINTR);
+        if (n != 1) {
+            LOG.warn("fd sharer: passing fd {} failed: {}", fd, n < 0 ? Libc.describe((int) -n) : n + " bytes sent");
+            return false;
+        }
+        return true;
+    }
+
+    private static void refuse(int client, Arena arena, MemorySegment state, String reason) {
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(text.length, 65_535);
+        MemorySegment reply = arena.allocate(3 + length);
+        reply.set(ValueLayout.JAVA_BYTE, 0, STATUS_REFUSED);
+        reply.set(SHORT, 1, (short) length);
+        MemorySegment.copy(text, 0, reply, ValueLayout.JAVA_BYTE, 3, length);
+        long done = 0;
+        while (done < reply.byteSize()) {
+            long n = Libc.send(client, reply.asSlice(done), reply.byteSize() - done, 0, state);
+            if (n == -Libc.EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                return;
+            }
+            done += n;
+        }
+    }
+
+    /** The listening socket and its thread. */
+    private static final class Server {
+        final String name;
+        final int listenFd;
+        volatile boolean stopping;
+
+        private Server(String name, int listenFd) {
+            this.name = name;
+            this.listenFd = listenFd;
+        }
+
+        static Server start(String name) {
+            Libc.checkSupported();
+            int fd;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = Libc.newCallState(arena);
+                fd = Libc.socket(state);
+                if (fd < 0) {
+                    throw new IllegalStateException("fd sharer: socket(2) failed: " + Libc.describe(-fd));
+                }
+                int r = Libc.bind(fd, Libc.abstractAddress(arena, name), Libc.abstractAddressLength(name), state);
+                if (r == 0) {
+                    r = Libc.listen(fd, 64, state);
+                }
+                if (r < 0) {
+                    Libc.close(fd, state);
+                    throw new IllegalStateException("fd sharer: cannot listen on abstract socket '" + name + "': "
+                            + Libc.describe(-r));
+                }
+            }
+            Server server = new Server(name, fd);
+            Thread.ofPlatform().daemon().name("multiproc-pipe-fd-sharer").start(server::run);
+            return server;
+        }
+
+        void stop() {
+            stopping = true;
+            try (Arena arena = Arena.ofConfined()) {
+                Libc.shutdown(listenFd, Libc.SHUT_RDWR, Libc.newCallState(arena)); // wakes accept(2)
+            }
+        }
+
+        private void run() {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = Libc.newCallState(arena);
+                MemorySegment request = arena.allocate(REQUEST_BYTES);
+                MemorySegment pollFd = arena.allocate(Libc.POLLFD_SIZE, 4);
+                while (!stopping) {
+                    int client = Libc.accept(listenFd, state);
+                    if (client < 0) {
+                        if (client == -Libc.EINTR || client == -Libc.EAGAIN) {
+                            continue;
+                        }
+                        if (!stopping) {
+                            LOG.error("fd sharer '{}': accept(2) failed: {}; pipe ends of this process can no "
+                                    + "longer move to other processes", name, Libc.describe(-client));
+                        }
+                        break;
+                    }
+                    try (Arena call = Arena.ofConfined()) {
+                        INSTANCE.serve(client, call, state, request, pollFd);
+                    } catch (RuntimeException e) {
+                        LOG.warn("fd sharer '{}': a request failed", name, e);
+                    } finally {
+                        Libc.close(client, state);
+                    }
+                }
+                Libc.close(listenFd, state);
+            }
+        }
+    }
+}

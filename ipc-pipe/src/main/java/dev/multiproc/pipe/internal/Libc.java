@@ -1,0 +1,339 @@
+package dev.multiproc.pipe.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * Every native call of the pipe transport, in one place: downcalls to libc through the Foreign
+ * Function &amp; Memory API ({@code socketpair, socket, bind, listen, accept4, connect, read, send,
+ * poll, sendmsg, recvmsg, shutdown, close}).
+ *
+ * <p>Each call takes a captured-state segment from {@link #newCallState(Arena)} and returns the
+ * C result, or {@code -errno} when the C result is -1: hot paths test a number, they do not catch
+ * exceptions. {@link #describe(int)} turns an errno into text for error messages.
+ *
+ * <p>Only Linux (x86-64 and aarch64, whose socket constants and struct layouts are written
+ * below) is supported: {@link #SUPPORTED} is false elsewhere and every call then throws
+ * {@link UnsupportedOperationException} naming the platform. The class still loads, so the
+ * module builds and its other classes link on every platform.
+ *
+ * <p>Thread-safe: the methods are stateless; the caller owns the segments it passes.
+ */
+public final class Libc {
+    /** Whether this platform's layouts and constants are the ones below (Linux x86-64 or aarch64). */
+    public static final boolean SUPPORTED;
+
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SCM_RIGHTS = 1;
+    static final int SHUT_RDWR = 2;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
+    static final short POLLERR = 0x8;
+    static final short POLLHUP = 0x10;
+    static final short POLLNVAL = 0x20;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EPIPE = 32;
+    static final int ECONNRESET = 104;
+
+    /**
+     * {@code struct pollfd}:
+     * <pre>
+     *  0       4        6         8
+     *  +-------+--------+---------+
+     *  |  fd   | events | revents |
+     *  +-------+--------+---------+
+     * </pre>
+     */
+    static final long POLLFD_SIZE = 8;
+    static final long POLLFD_FD_OFFSET = 0;
+    static final long POLLFD_EVENTS_OFFSET = 4;
+    static final long POLLFD_REVENTS_OFFSET = 6;
+
+    /**
+     * {@code struct sockaddr_un}: a 2-byte family then a 108-byte path. A path starting with
+     * {@code '\0'} names a socket in the abstract namespace (no file).
+     */
+    static final long SOCKADDR_UN_SIZE = 110;
+    static final long SUN_PATH_OFFSET = 2;
+    static final int SUN_PATH_MAX = 108;
+
+    /**
+     * {@code struct msghdr} (LP64):
+     * <pre>
+     *  0          8             16        24           32            40               48          56
+     *  +----------+-------------+---------+------------+-------------+----------------+-----------+
+     *  | msg_name | msg_namelen | msg_iov | msg_iovlen | msg_control | msg_controllen | msg_flags |
+     *  +----------+-------------+---------+------------+-------------+----------------+-----------+
+     * </pre>
+     */
+    static final long MSGHDR_SIZE = 56;
+    static final long MSGHDR_IOV_OFFSET = 16;
+    static final long MSGHDR_IOVLEN_OFFSET = 24;
+    static final long MSGHDR_CONTROL_OFFSET = 32;
+    static final long MSGHDR_CONTROLLEN_OFFSET = 40;
+    static final long MSGHDR_FLAGS_OFFSET = 48;
+    /** {@code struct iovec}: base pointer, then length. */
+    static final long IOVEC_SIZE = 16;
+    /**
+     * {@code struct cmsghdr} carrying one fd: {@code cmsg_len} (8), level (4), type (4), the int fd.
+     * {@code CMSG_LEN(4)} is 20, {@code CMSG_SPACE(4)} is 24.
+     */
+    static final long CMSG_FD_LEN = 20;
+    static final long CMSG_FD_SPACE = 24;
+    static final long CMSG_LEVEL_OFFSET = 8;
+    static final long CMSG_TYPE_OFFSET = 12;
+    static final long CMSG_DATA_OFFSET = 16;
+    /** {@code MSG_CTRUNC}: control data did not fit. */
+    static final int MSG_CTRUNC = 0x8;
+
+    private static final String PLATFORM = System.getProperty("os.name") + "/" + System.getProperty("os.arch");
+
+    static {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        SUPPORTED = os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"));
+    }
+
+    private Libc() {
+    }
+
+    /** The downcall handles, created on first use on a supported platform only. */
+    private static final class Calls {
+        static final StructLayout STATE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final MethodHandle SOCKETPAIR = downcall("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle SOCKET = downcall("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle BIND = downcall("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle LISTEN = downcall("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle ACCEPT4 = downcall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+        static final MethodHandle CONNECT = downcall("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle READ = downcall("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle SEND = downcall("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        static final MethodHandle POLL = downcall("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        static final MethodHandle SENDMSG = downcall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle RECVMSG = downcall("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle SHUTDOWN = downcall("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle CLOSE = downcall("close", JAVA_INT, JAVA_INT);
+        static final MethodHandle STRERROR = Linker.nativeLinker().downcallHandle(
+                Linker.nativeLinker().defaultLookup().find("strerror").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
+
+        private static MethodHandle downcall(String name, ValueLayout result, MemoryLayout... args) {
+            Linker linker = Linker.nativeLinker();
+            MemorySegment symbol = linker.defaultLookup().find(name)
+                    .orElseThrow(() -> new UnsupportedOperationException("libc has no " + name + " on " + PLATFORM));
+            return linker.downcallHandle(symbol, FunctionDescriptor.of(result, args),
+                    Linker.Option.captureCallState("errno"));
+        }
+    }
+
+    /** @throws UnsupportedOperationException on a platform other than Linux x86-64/aarch64 */
+    public static void checkSupported() {
+        if (!SUPPORTED) {
+            throw new UnsupportedOperationException("the \"pipe\" transport passes socket descriptors with "
+                    + "SCM_RIGHTS through native calls written for Linux (x86-64, aarch64); this platform is "
+                    + PLATFORM + ". Use the \"socket\" transport here.");
+        }
+    }
+
+    /**
+     * @param arena where to allocate
+     * @return a segment that receives errno of the calls it is passed to
+     */
+    static MemorySegment newCallState(Arena arena) {
+        checkSupported();
+        return arena.allocate(Calls.STATE);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) Calls.ERRNO.get(state, 0L);
+    }
+
+    private static long result(long r, MemorySegment state) {
+        return r == -1 ? -errno(state) : r;
+    }
+
+    private static AssertionError unexpected(Throwable t) {
+        return new AssertionError("native call failed to link or run", t);
+    }
+
+    /** @return {@code socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC)} into {@code fds} (2 ints), 0 or -errno */
+    static int socketPair(MemorySegment fds, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return a new close-on-exec AF_UNIX stream socket, or -errno */
+    static int socket(MemorySegment state) {
+        try {
+            return (int) result((int) Calls.SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return 0 or -errno */
+    static int bind(int fd, MemorySegment address, int length, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.BIND.invokeExact(state, fd, address, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return 0 or -errno */
+    static int listen(int fd, int backlog, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.LISTEN.invokeExact(state, fd, backlog), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return an accepted close-on-exec socket, or -errno */
+    static int accept(int fd, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL,
+                    SOCK_CLOEXEC), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return 0 or -errno */
+    static int connect(int fd, MemorySegment address, int length, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.CONNECT.invokeExact(state, fd, address, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return bytes read (0 at end of stream) or -errno */
+    static long read(int fd, MemorySegment buffer, long length, MemorySegment state) {
+        try {
+            return result((long) Calls.READ.invokeExact(state, fd, buffer, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return bytes written or -errno; never raises SIGPIPE */
+    static long send(int fd, MemorySegment buffer, long length, int flags, MemorySegment state) {
+        try {
+            return result((long) Calls.SEND.invokeExact(state, fd, buffer, length, flags | MSG_NOSIGNAL), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return the number of ready descriptors, 0 on timeout, or -errno */
+    static int poll(MemorySegment pollFds, long count, int timeoutMillis, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.POLL.invokeExact(state, pollFds, count, timeoutMillis), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return bytes sent or -errno */
+    static long sendmsg(int fd, MemorySegment msghdr, int flags, MemorySegment state) {
+        try {
+            return result((long) Calls.SENDMSG.invokeExact(state, fd, msghdr, flags | MSG_NOSIGNAL), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return bytes received or -errno */
+    static long recvmsg(int fd, MemorySegment msghdr, int flags, MemorySegment state) {
+        try {
+            return result((long) Calls.RECVMSG.invokeExact(state, fd, msghdr, flags), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return 0 or -errno */
+    static int shutdown(int fd, int how, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.SHUTDOWN.invokeExact(state, fd, how), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** @return 0 or -errno */
+    static int close(int fd, MemorySegment state) {
+        try {
+            return (int) result((int) Calls.CLOSE.invokeExact(state, fd), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * @param errno an error number (positive)
+     * @return e.g. {@code "EPIPE (Broken pipe)"}-like text: the number and the C library's description
+     */
+    static String describe(int errno) {
+        String text;
+        try {
+            MemorySegment s = (MemorySegment) Calls.STRERROR.invokeExact(errno);
+            text = s.getString(0, StandardCharsets.UTF_8);
+        } catch (Throwable t) {
+            text = "?";
+        }
+        return "errno " + errno + " (" + text + ")";
+    }
+
+    /**
+     * Fills a {@code sockaddr_un} for an abstract-namespace name (no file is created).
+     *
+     * @param arena where to allocate
+     * @param name  the name, without the leading NUL
+     * @return the address; its significant length is {@link #abstractAddressLength(String)}
+     */
+    static MemorySegment abstractAddress(Arena arena, String name) {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length + 1 > SUN_PATH_MAX) {
+            throw new IllegalArgumentException("socket name '" + name + "' has " + bytes.length
+                    + " bytes; at most " + (SUN_PATH_MAX - 1) + " fit");
+        }
+        MemorySegment address = arena.allocate(SOCKADDR_UN_SIZE, 8);
+        address.set(JAVA_SHORT, 0, (short) AF_UNIX);
+        address.set(ValueLayout.JAVA_BYTE, SUN_PATH_OFFSET, (byte) 0);
+        MemorySegment.copy(bytes, 0, address, ValueLayout.JAVA_BYTE, SUN_PATH_OFFSET + 1, bytes.length);
+        return address;
+    }
+
+    /** @return the length to pass with an {@link #abstractAddress} of this name */
+    static int abstractAddressLength(String name) {
+        return (int) SUN_PATH_OFFSET + 1 + name.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.multiproc.pipe.internal;
+
+import dev.multiproc.IpcQueue;
+import dev.multiproc.JoinableQueue;
+import dev.multiproc.Pipe;
+import dev.multiproc.spi.Channels;
+import dev.multiproc.spi.ContextServices;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The "pipe" transport's channels for one context: pipes over {@code socketpair(2)}; queues are
+ * being built (see {@link #queuesNotBuiltYet()}). Closing it closes every end it created that is
+ * still open in this process (an end that moved to another process is that process's). Thread-safe.
+ */
+public final class PipeChannels implements Channels {
+    private final ContextServices services;
+    private final Set<PipeConnection> ends = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** @param services the context's services */
+    public PipeChannels(ContextServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public Pipe pipe(boolean duplex) {
+        checkOpen();
+        PipeConnection[] pair = PipeConnection.pair(duplex, services.settings().maxFrameBytes(),
+                services.serializer(), ends::remove);
+        ends.add(pair[0]);
+        ends.add(pair[1]);
+        if (closed.get()) {
+            close(pair);
+            checkOpen();
+        }
+        return new PipeEnds(pair[0], pair[1]);
+    }
+
+    @Override
+    public <E> IpcQueue<E> queue(int maxsize) {
+        throw queuesNotBuiltYet();
+    }
+
+    @Override
+    public <E> JoinableQueue<E> joinableQueue(int maxsize) {
+        throw queuesNotBuiltYet();
+    }
+
+    /** The one place the queues of this transport (dev.multiproc.pipe.queue) plug in. */
+    private static UnsupportedOperationException queuesNotBuiltYet() {
+        return new UnsupportedOperationException("queues on the pipe transport are being built");
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the pipe transport's channels of this context are closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            close(ends.toArray(PipeConnection[]::new));
+        }
+    }
+
+    private static void close(PipeConnection... toClose) {
+        RuntimeException failure = null;
+        for (PipeConnection end : toClose) {
+            try {
+                end.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
