@@ -59,6 +59,7 @@ public final class PoolBenchmark {
             double rtt = pipeRoundTripMicros(ctx);
             row("pipe RTT, 64 B send_bytes/recv_bytes (baseline)", "median", fmt(rtt) + " us", "50.8 us", "");
 
+            processStart(ctx);
             creation(ctx, "pool creation to first apply() result, Pool(2)", List.of(), "71.7 ms (spawn)");
             Path dir = Files.createTempDirectory("pool-bench-");
             Path aot = dir.resolve("worker.aot");
@@ -201,6 +202,24 @@ public final class PoolBenchmark {
             Arrays.sort(rtt);
             return rtt[rtt.length / 2] / 1e3;
         }
+    }
+
+    /** The launcher's own cost, which bounds pool start: a child JVM started until its first pipe message. */
+    private void processStart(Context ctx) throws Exception {
+        double[] ms = new double[CREATION_SAMPLES];
+        for (int i = 0; i < CREATION_SAMPLES; i++) {
+            Pipe pipe = ctx.pipe(false);
+            Connection childEnd = pipe.right();
+            long t0 = System.nanoTime();
+            IpcProcess p = ctx.process(() -> childEnd.send("up")).start();
+            pipe.left().recv();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            p.join();
+            pipe.left().close();
+        }
+        Arrays.sort(ms);
+        row("process start until its first pipe message (launcher baseline)", "median", fmt(ms[ms.length / 2]) + " ms",
+                "81.7 ms (spawn)", "min " + fmt(ms[0]) + " ms");
     }
 
     /** Runs a one-worker pool with {@code options} and closes it, so the worker JVM writes its archive. */

@@ -35,8 +35,10 @@ final class CallSink<R> implements TaskSink {
         }
         R value;
         try {
-            value = serializer.deserialize(result.getOutputs(0).toByteArray());
-        } catch (RuntimeException unreadable) {
+            byte[] outputs = result.getPackedOutputs().toByteArray();
+            int[] index = PackedValues.index(outputs);
+            value = serializer.deserialize(outputs, index[0], index[1]);
+        } catch (RuntimeException unreadable) { // not readable here, or a malformed result
             failure = unreadable;
             future.completeExceptionally(unreadable);
             return;

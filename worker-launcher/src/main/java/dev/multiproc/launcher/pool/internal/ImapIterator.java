@@ -33,7 +33,7 @@ final class ImapIterator<T, R> implements Iterator<R> {
          * @param inputs the chunk
          * @param sink   where its outcome goes
          */
-        void submit(List<byte[]> inputs, TaskSink sink);
+        void submit(PackedValues.Writer inputs, TaskSink sink);
     }
 
     private final Iterator<? extends T> source;
@@ -110,22 +110,22 @@ final class ImapIterator<T, R> implements Iterator<R> {
     /** Reads and submits chunks while there is room ahead. */
     private void topUp() {
         while (!sourceDone && outstanding < maxChunksAhead) {
-            List<byte[]> chunk = new ArrayList<>(Math.min(chunksize, 1024));
+            PackedValues.Writer chunk = new PackedValues.Writer(Math.min(chunksize, 1024) * 8);
             try {
-                while (chunk.size() < chunksize && source.hasNext()) {
+                while (chunk.count() < chunksize && source.hasNext()) {
                     chunk.add(serializer.serialize(source.next()));
                 }
-                if (chunk.size() < chunksize) {
+                if (chunk.count() < chunksize) {
                     sourceDone = true;
                 }
             } catch (RuntimeException e) {
                 sourceError = e;
                 sourceDone = true;
             }
-            if (chunk.isEmpty()) {
+            if (chunk.count() == 0) {
                 return;
             }
-            Sink sink = new Sink(chunk.size());
+            Sink sink = new Sink(chunk.count());
             try {
                 submitter.submit(chunk, sink);
             } catch (RuntimeException rejected) {
@@ -153,6 +153,8 @@ final class ImapIterator<T, R> implements Iterator<R> {
         final int size;
         final TaskResult result;
         final Throwable failure;
+        private byte[] outputs;
+        private int[] index;
 
         Outcome(int size, TaskResult result, Throwable failure) {
             this.size = size;
@@ -168,7 +170,11 @@ final class ImapIterator<T, R> implements Iterator<R> {
             if (error != null) {
                 throw Failures.forCaller(error, serializer);
             }
-            return serializer.deserialize(result.getOutputs(index).toByteArray());
+            if (outputs == null) {
+                outputs = result.getPackedOutputs().toByteArray();
+                this.index = PackedValues.index(outputs);
+            }
+            return serializer.deserialize(outputs, this.index[2 * index], this.index[2 * index + 1]);
         }
     }
 

@@ -54,8 +54,10 @@ final class MapCollector<R> {
                     return;
                 }
                 try {
-                    for (int i = 0; i < result.getOutputsCount(); i++) {
-                        results[offset + i] = serializer.deserialize(result.getOutputs(i).toByteArray());
+                    byte[] outputs = result.getPackedOutputs().toByteArray();
+                    int[] index = PackedValues.index(outputs);
+                    for (int i = 0; i < index.length / 2; i++) {
+                        results[offset + i] = serializer.deserialize(outputs, index[2 * i], index[2 * i + 1]);
                     }
                 } catch (RuntimeException unreadable) {
                     fail(unreadable);

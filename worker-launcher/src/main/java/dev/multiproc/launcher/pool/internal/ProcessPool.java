@@ -142,12 +142,12 @@ public final class ProcessPool implements Pool {
         List<PoolTask> tasks = new ArrayList<>(chunks);
         for (int offset = 0; offset < length; offset += size) {
             int end = Math.min(length, offset + size);
-            List<byte[]> chunk = new ArrayList<>(end - offset);
+            PackedValues.Writer chunk = new PackedValues.Writer((end - offset) * 8);
             for (int i = offset; i < end; i++) {
                 chunk.add(serializeInput(inputs.get(i), i));
             }
-            tasks.add(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(), chunk, false,
-                    collector.chunk(offset), null));
+            tasks.add(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(), chunk.toByteArray(),
+                    chunk.count(), false, collector.chunk(offset), null));
         }
         scheduler.submit(tasks);
         return collector;
@@ -205,7 +205,7 @@ public final class ProcessPool implements Pool {
         int ahead = Math.max(16, scheduler.processes() * IMAP_CHUNKS_AHEAD_PER_WORKER);
         return new ImapIterator<T, R>(items.iterator(), chunksize, ahead, ordered, serializer,
                 (inputs, sink) -> scheduler.submit(List.of(new PoolTask(scheduler.newTaskId(), function.id(),
-                        function.bytes(), inputs, false, sink, null)))).begin();
+                        function.bytes(), inputs.toByteArray(), inputs.count(), false, sink, null)))).begin();
     }
 
     // ------------------------------------------------------------------------------- apply
@@ -245,8 +245,8 @@ public final class ProcessPool implements Pool {
             throw e;
         }
         CallSink<R> sink = new CallSink<>(serializer);
-        scheduler.submit(List.of(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(), List.of(),
-                true, sink, origin)));
+        scheduler.submit(List.of(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(),
+                PoolTask.NO_INPUTS, 0, true, sink, origin)));
         return sink;
     }
 

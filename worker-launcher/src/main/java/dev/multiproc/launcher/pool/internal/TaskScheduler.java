@@ -635,7 +635,7 @@ final class TaskScheduler {
                         while (!slot.outbox.isEmpty() && (batch.isEmpty() || bytes < MAX_BATCH_BYTES)) {
                             PoolTask t = slot.outbox.poll();
                             batch.add(t);
-                            bytes += t.function().length + t.inputs().stream().mapToLong(b -> b.length).sum();
+                            bytes += t.function().length + t.inputs().length;
                         }
                     } finally {
                         lock.unlock();
@@ -680,8 +680,8 @@ final class TaskScheduler {
                     slot.functionsSent.put(t.functionId(), Boolean.TRUE);
                 }
             }
-            for (byte[] input : t.inputs()) {
-                task.addInputs(UnsafeByteOperations.unsafeWrap(input));
+            if (t.inputs().length > 0) {
+                task.setPackedInputs(UnsafeByteOperations.unsafeWrap(t.inputs()));
             }
         }
         return b.build().toByteArray();

@@ -1,6 +1,5 @@
 package dev.multiproc.launcher.pool.internal;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.multiproc.ConnectionClosedException;
@@ -98,30 +97,39 @@ final class WorkerRuntime {
             return result.setFailed(true).setError(RemoteErrors.toWire(unreadable, serializer))
                     .setRunNanos(System.nanoTime() - start).build();
         }
+        PackedValues.Writer outputs;
         if (task.getCallable()) {
-            runItem(result, 0, () -> ((Callable<?>) function).call());
+            outputs = new PackedValues.Writer(64);
+            runItem(result, outputs, 0, () -> ((Callable<?>) function).call());
         } else {
             @SuppressWarnings("unchecked")
             SerializableFunction<Object, Object> fn = (SerializableFunction<Object, Object>) function;
-            for (int i = 0; i < task.getInputsCount(); i++) {
-                ByteString input = task.getInputs(i);
-                runItem(result, i, () -> fn.apply(serializer.deserialize(input.toByteArray())));
+            byte[] inputs = task.getPackedInputs().toByteArray();
+            int[] index = PackedValues.index(inputs);
+            outputs = new PackedValues.Writer(inputs.length + 64);
+            for (int i = 0; i < index.length / 2; i++) {
+                int offset = index[2 * i];
+                int length = index[2 * i + 1];
+                runItem(result, outputs, i, () -> fn.apply(serializer.deserialize(inputs, offset, length)));
             }
         }
-        return result.setRunNanos(System.nanoTime() - start).build();
+        return result.setPackedOutputs(UnsafeByteOperations.unsafeWrap(outputs.toByteArray()))
+                .setRunNanos(System.nanoTime() - start).build();
     }
 
     /** Runs one item; its output, or an empty output and an item error. */
-    private void runItem(TaskResult.Builder result, int index, Callable<?> item) {
+    private void runItem(TaskResult.Builder result, PackedValues.Writer outputs, int index, Callable<?> item) {
         try {
             Object value = item.call();
-            result.addOutputs(UnsafeByteOperations.unsafeWrap(serializer.serialize(value)));
+            outputs.add(serializer.serialize(value));
         } catch (Throwable failure) {
-            result.addOutputs(ByteString.EMPTY);
+            outputs.add(EMPTY);
             result.addItemErrors(ItemError.newBuilder().setIndex(index)
                     .setError(RemoteErrors.toWire(failure, serializer)));
         }
     }
+
+    private static final byte[] EMPTY = new byte[0];
 
     /** The task's function: read from the task, or the one held under its id. */
     private Object resolve(Task task) throws Throwable {
