@@ -30,10 +30,14 @@ import dev.multiproc.spi.TransportProvider;
  * <h2>Wire and performance</h2>
  * Frames are a 4-byte little-endian length and the payload, at most
  * {@code multiproc.maxFrameBytes} (default 2 GiB - 1), checked before any allocation on both
- * sides. An idle connection writes each message at once; rapid bursts of sends are coalesced
- * into one {@code send(2)}, flushed when the buffer fills, by the sender's next receive, poll or
- * close, or by a flusher thread within 50 µs. Receives read 64 KiB at a time and cut many frames
- * from one {@code read(2)}.
+ * sides. An idle connection writes each message at once; rapid bursts of sends (no receive in
+ * between, less than 20 µs apart) are coalesced into one {@code send(2)}, flushed when the 64 KiB
+ * buffer fills, by the sender's next send after a pause, receive, poll or close, by a flusher
+ * thread 50 µs later (retrying with a growing delay, up to 10 ms, while the peer's buffer is
+ * full), and by a shutdown hook when the JVM exits normally. A process killed within those
+ * 50 µs of a send loses what was still buffered, as it would lose anything not yet written.
+ * A receive never waits for a send. Receives read 64 KiB at a time and cut many frames from one
+ * {@code read(2)}.
  *
  * <h2>Platforms</h2>
  * The native calls (FFM downcalls to libc) are written for Linux on x86-64 and aarch64. On any

@@ -1,6 +1,12 @@
 package dev.multiproc.pipe.internal;
 
-import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,16 +16,24 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>One daemon thread per process, {@code multiproc-pipe-flusher}, started on demand and gone
  * after {@link #IDLE_EXIT_NANOS} without work. It never blocks on a socket: a flush that the
- * peer cannot take now, or that finds the end busy, is scheduled again. Thread-safe.
+ * peer cannot take now is retried with a delay doubling up to {@link #MAX_RETRY_DELAY_NANOS}; one
+ * that finds a sender holding the end's lock is left to that sender, which asks again after
+ * unlocking if bytes remain. A shutdown hook, {@code multiproc-pipe-exit-flush}, writes what is
+ * still pending when the JVM exits normally. Thread-safe.
  */
 final class Flusher {
     /** The longest a frame left pending by a burst waits before the flusher writes it. */
     static final long FLUSH_DELAY_NANOS = 50_000;
+    /** The longest delay between retries while a peer's socket buffer stays full. */
+    static final long MAX_RETRY_DELAY_NANOS = 10_000_000;
     private static final long IDLE_EXIT_NANOS = 2_000_000_000L;
+    /** The longest the exit hook waits for peers to take pending frames. */
+    static final long EXIT_FLUSH_TIMEOUT_NANOS = 5_000_000_000L;
     private static final Flusher INSTANCE = new Flusher();
+    private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
 
-    /** Ends in the order they asked, each with the time it may be flushed. Guarded by {@code this}. */
-    private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+    /** Ends to flush, earliest due first. Guarded by {@code this}. */
+    private final PriorityQueue<Entry> queue = new PriorityQueue<>(Comparator.comparingLong(Entry::dueNanos));
     /** Guarded by {@code this}. */
     private Thread thread;
     /** Whether the thread is parked with nothing to do. Guarded by {@code this}. */
@@ -29,6 +43,24 @@ final class Flusher {
     }
 
     private Flusher() {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-pipe-exit-flush")
+                .unstarted(this::flushAllAtExit));
+    }
+
+    /**
+     * At JVM exit ({@code System.exit}, end of {@code main}), writes every frame still pending, so
+     * a process that sends and then exits loses nothing; bounded by {@link #EXIT_FLUSH_TIMEOUT_NANOS}.
+     */
+    private void flushAllAtExit() {
+        List<Entry> entries;
+        synchronized (this) {
+            entries = new ArrayList<>(queue);
+            queue.clear();
+        }
+        long deadline = System.nanoTime() + EXIT_FLUSH_TIMEOUT_NANOS;
+        for (Entry e : entries) {
+            e.end().flushBounded(deadline, "exit");
+        }
     }
 
     /** @return the process's flusher */
@@ -37,16 +69,19 @@ final class Flusher {
     }
 
     /**
-     * Asks for {@code end.flushFromFlusher()} to be called after the flush delay.
+     * Asks for {@code end.flushFromFlusher()} to be called after a delay.
      *
-     * @param end a pipe end with pending bytes
+     * @param end        a pipe end with pending bytes
+     * @param delayNanos how long to wait first
      */
-    synchronized void schedule(PipeConnection end) {
-        queue.addLast(new Entry(end, System.nanoTime() + FLUSH_DELAY_NANOS));
+    synchronized void schedule(PipeConnection end, long delayNanos) {
+        Entry entry = new Entry(end, System.nanoTime() + delayNanos);
+        boolean first = queue.isEmpty() || entry.dueNanos() - queue.peek().dueNanos() < 0;
+        queue.add(entry);
         if (thread == null) {
             thread = Thread.ofPlatform().daemon().name("multiproc-pipe-flusher").start(this::run);
-        } else if (idle) {
-            LockSupport.unpark(thread);
+        } else if (idle || first) {
+            LockSupport.unpark(thread); // idle, or parked until a later entry
         }
     }
 
@@ -55,7 +90,7 @@ final class Flusher {
         while (true) {
             Entry next;
             synchronized (this) {
-                next = queue.peekFirst();
+                next = queue.peek();
                 if (next == null) {
                     if (System.nanoTime() - idleSince >= IDLE_EXIT_NANOS) {
                         thread = null;
@@ -77,9 +112,13 @@ final class Flusher {
                 continue;
             }
             synchronized (this) {
-                queue.pollFirst();
+                queue.remove(next);
             }
-            next.end().flushFromFlusher();
+            try {
+                next.end().flushFromFlusher();
+            } catch (RuntimeException e) {
+                LOG.error("pipe flusher: flushing {} failed", next.end(), e);
+            }
             idleSince = System.nanoTime();
         }
     }

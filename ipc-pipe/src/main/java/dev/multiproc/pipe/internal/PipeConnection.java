@@ -62,12 +62,14 @@ public final class PipeConnection implements Connection, Serializable {
     static final int MOVED = 2;
     static final int CLOSED = 3;
     private static final VarHandle STATE;
+    private static final VarHandle FLUSH_SCHEDULED;
     private static final AtomicLong IDS = new AtomicLong();
     private static final AtomicLong PIPES = new AtomicLong();
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PipeConnection.class, "state", int.class);
+            FLUSH_SCHEDULED = MethodHandles.lookup().findVarHandle(PipeConnection.class, "flushScheduled", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -88,8 +90,14 @@ public final class PipeConnection implements Connection, Serializable {
     private transient FrameReader reader;
     /** Created on first send, under the send lock; read by receivers to flush before they block. */
     private transient volatile FrameWriter writer;
-    /** Whether the flusher has been asked to flush this end. Guarded by the send lock. */
-    private transient boolean flushScheduled;
+    /**
+     * Whether the flusher has been asked to flush this end; set by compare-and-set, cleared by the
+     * flusher before it tries the send lock. Whoever leaves bytes pending checks it after
+     * unlocking, so a flush the flusher could not do (lock busy) is always asked for again.
+     */
+    private transient volatile boolean flushScheduled;
+    /** Consecutive flusher attempts that found the peer's buffer full. Guarded by the send lock. */
+    private transient int flushRetries;
     /** A send failure seen by the flusher, reported by the next send. */
     private transient volatile RuntimeException writeFailure;
     /** Frames received so far; a receive ends a burst of sends. Written under the receive lock. */
@@ -176,6 +184,7 @@ public final class PipeConnection implements Connection, Serializable {
 
     private void sendFrame(byte[] data, int offset, int length) {
         ContextSettings.checkFrameLength(length, maxFrameBytes);
+        boolean leftPending;
         sendLock.lock();
         try {
             checkOpenUnderLock();
@@ -184,54 +193,73 @@ public final class PipeConnection implements Connection, Serializable {
                 throw new ConnectionClosedException(label + " cannot send: an earlier write failed: "
                         + failure.getMessage(), failure);
             }
-            FrameWriter w = writer();
-            if (w.write(data, offset, length, receiveCount) && !flushScheduled) {
-                flushScheduled = true;
-                Flusher.instance().schedule(this);
-            }
+            leftPending = writer().write(data, offset, length, receiveCount);
         } finally {
             sendLock.unlock();
         }
+        if (leftPending) {
+            scheduleFlush(Flusher.FLUSH_DELAY_NANOS);
+        }
     }
 
-    /** Called by the {@link Flusher}; never blocks on the socket. */
+    private void scheduleFlush(long delayNanos) {
+        if (FLUSH_SCHEDULED.compareAndSet(this, false, true)) {
+            Flusher.instance().schedule(this, delayNanos);
+        }
+    }
+
+    /**
+     * Called by the {@link Flusher}; never blocks. If a sender holds the lock, it will ask again
+     * after unlocking; if the peer's buffer is full, the flush is retried with a growing delay.
+     */
     void flushFromFlusher() {
+        flushScheduled = false; // before tryLock: a holder that unlocks after our failed attempt sees it cleared
         if (!sendLock.tryLock()) {
-            Flusher.instance().schedule(this);
             return;
         }
+        long retryDelay = 0;
         try {
-            flushScheduled = false;
             FrameWriter w = writer;
             if (state != USED || w == null) {
                 return;
             }
-            if (!w.flushWithoutBlocking()) {
-                flushScheduled = true;
-                Flusher.instance().schedule(this);
+            if (w.flushWithoutBlocking()) {
+                flushRetries = 0;
+            } else {
+                flushRetries = Math.min(flushRetries + 1, 16);
+                retryDelay = Math.min(Flusher.FLUSH_DELAY_NANOS << flushRetries, Flusher.MAX_RETRY_DELAY_NANOS);
             }
         } catch (RuntimeException e) {
             writeFailure = e;
         } finally {
             sendLock.unlock();
+        }
+        if (retryDelay > 0) {
+            scheduleFlush(retryDelay);
         }
     }
 
-    /** Writes frames left pending by a burst before this thread waits for the peer. */
+    /**
+     * Writes frames left pending by a burst before this thread waits for the peer, without ever
+     * blocking: a receive must not wait on a send (the peer may be blocked sending to us).
+     */
     private void flushPending() {
         FrameWriter w = writer;
-        if (w == null || w.pendingBytes() == 0) {
-            return;
+        if (w == null || w.pendingBytes() == 0 || !sendLock.tryLock()) {
+            return; // nothing pending, or a sender holds the lock and will see to its bytes
         }
-        sendLock.lock();
+        boolean leftPending = false;
         try {
             if (state == USED) {
-                w.flush();
+                leftPending = !w.flushWithoutBlocking();
             }
         } catch (RuntimeException e) {
             writeFailure = e;
         } finally {
             sendLock.unlock();
+        }
+        if (leftPending) {
+            scheduleFlush(Flusher.FLUSH_DELAY_NANOS);
         }
     }
 
@@ -455,29 +483,41 @@ public final class PipeConnection implements Connection, Serializable {
     }
 
     private void flushOnClose() {
+        flushBounded(System.nanoTime() + CLOSE_FLUSH_TIMEOUT.toNanos(), "close");
+    }
+
+    /**
+     * Writes what a burst left pending, waiting for the peer to make room until a deadline; used
+     * by {@link #close()} and, at JVM exit, by the {@link Flusher}'s shutdown hook, so frames
+     * whose send returned are not lost when the sender closes or exits right after.
+     *
+     * @param deadlineNanos when to give up (the rest is dropped, with a warning)
+     * @param why           "close" or "exit", for the log
+     */
+    void flushBounded(long deadlineNanos, String why) {
         FrameWriter w = writer;
         if (w == null || w.pendingBytes() == 0) {
             return;
         }
-        long deadline = System.nanoTime() + CLOSE_FLUSH_TIMEOUT.toNanos();
         try {
-            if (!sendLock.tryLock(CLOSE_FLUSH_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)) {
-                LOG.warn("{}: closing while a send is blocked for over {}; frames buffered here are dropped",
-                        label, CLOSE_FLUSH_TIMEOUT);
+            if (!sendLock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                LOG.warn("{}: a send stayed blocked until the {} deadline; {} buffered bytes dropped",
+                        label, why, w.pendingBytes());
                 return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            LOG.warn("{}: interrupted while closing; {} buffered bytes dropped", label, w.pendingBytes());
+            LOG.warn("{}: interrupted during {}; {} buffered bytes dropped", label, why, w.pendingBytes());
             return;
         }
         try {
-            if (!w.flushUntil(deadline, arena)) {
-                LOG.warn("{}: the peer took no data for {}; {} buffered bytes dropped at close",
-                        label, CLOSE_FLUSH_TIMEOUT, w.pendingBytes());
+            int s = state;
+            if ((s == USED || s == CLOSED) && !w.flushUntil(deadlineNanos, arena)) {
+                LOG.warn("{}: the peer took no data until the {} deadline; {} buffered bytes dropped",
+                        label, why, w.pendingBytes());
             }
         } catch (RuntimeException e) {
-            LOG.debug("{}: buffered frames not delivered at close: {}", label, e.getMessage());
+            LOG.debug("{}: buffered frames not delivered at {}: {}", label, why, e.getMessage());
         } finally {
             sendLock.unlock();
         }

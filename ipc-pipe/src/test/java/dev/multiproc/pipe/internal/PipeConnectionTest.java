@@ -396,6 +396,36 @@ class PipeConnectionTest {
         assertThat(receiver.get(10, TimeUnit.SECONDS)).isEqualTo(10_000);
     }
 
+    private static boolean blockedIn(Thread thread, Class<?> type, String method) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals(type.getName()) && frame.getMethodName().equals(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aReceiveDoesNotWaitForASendBlockedOnAFullPeer() throws Exception {
+        Pipe pipe = ctx.pipe();
+        pipe.right().send("waiting for you");
+        CompletableFuture<Thread> sender = new CompletableFuture<>();
+        Future<?> sending = threads.submit(() -> {
+            sender.complete(Thread.currentThread());
+            pipe.left().sendBytes(new byte[8 << 20]); // the right end does not read yet: blocks
+        });
+        Thread thread = sender.get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blockedIn(thread, FrameWriter.class, "flush")) {
+            assertThat(System.nanoTime()).as("sender blocked in send(2)").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat((String) pipe.left().recv()).isEqualTo("waiting for you");
+        assertThat(pipe.left().poll(Duration.ZERO)).isFalse();
+        assertThat(pipe.right().recvBytes()).hasSize(8 << 20);
+        sending.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void anEndReadBackInItsOwnProcessIsTheSameEnd() {
         Pipe pipe = ctx.pipe();

@@ -1,8 +1,10 @@
 package dev.multiproc.systemtests.process;
 
+import dev.multiproc.Connection;
 import dev.multiproc.Context;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.Multiproc;
+import dev.multiproc.Pipe;
 import dev.multiproc.RemoteException;
 import dev.multiproc.systemtests.LeakCheck;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,47 @@ class ProcessLifecycleTest {
             p.join();
             assertThat(p.exitCode()).isEqualTo(OptionalInt.of(0));
             assertThat(Files.readString(Path.of(out))).isEqualTo("hello from the parent 5 14");
+        }
+    }
+
+    @Test
+    void capturedPipeEndReattachesInTheChild() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            Pipe pipe = ctx.pipe();
+            Connection here = pipe.left();
+            Connection there = pipe.right();
+            IpcProcess echo = ctx.process("echo", () -> {
+                for (String s; !(s = there.<String>recv()).equals("bye"); ) {
+                    there.send(s.toUpperCase() + " from " + Multiproc.currentProcess().name());
+                }
+            }).start();
+            here.send("hello");
+            assertThat(here.<String>recv()).isEqualTo("HELLO from echo");
+            here.send("bye");
+            echo.join();
+            assertThat(echo.exitCode()).isEqualTo(OptionalInt.of(0));
+        }
+    }
+
+    @Test
+    void daemonFlagDefaultsToTheCreatorsAndReachesTheChild() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            Pipe pipe = ctx.pipe(false);
+            Connection results = pipe.left();
+            Connection out = pipe.right();
+            IpcProcess p = ctx.process(() -> {
+                Context inner = Multiproc.context("pipe");
+                IpcProcess grandchild = inner.process(() -> { });
+                out.send(Multiproc.currentProcess().isDaemon() + " " + grandchild.isDaemon() + " "
+                        + Multiproc.parentProcess().orElseThrow().isDaemon());
+                inner.close();
+            });
+            assertThat(p.isDaemon()).isFalse();
+            p.setDaemon(true);
+            p.start();
+            assertThat(results.<String>recv()).isEqualTo("true true false");
+            p.join();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(0));
         }
     }
 

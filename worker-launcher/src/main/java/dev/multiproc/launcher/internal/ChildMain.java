@@ -7,8 +7,12 @@ import dev.multiproc.Serializer;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.wire.Bootstrap;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 
 /**
  * The {@code main} of a child JVM. Reads the {@link Bootstrap} from stdin, takes on the name and
@@ -29,10 +33,11 @@ public final class ChildMain {
      * @param args unused: everything comes in the bootstrap on stdin
      */
     public static void main(String[] args) {
-        InputStream stdin = System.in;
+        // A FileChannel, not System.in: its blocking read can be woken by close (see ParentWatch).
+        FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
         Bootstrap bootstrap;
         try {
-            bootstrap = Bootstrap.parseDelimitedFrom(stdin);
+            bootstrap = Bootstrap.parseDelimitedFrom(Channels.newInputStream(stdin));
         } catch (IOException | RuntimeException e) {
             System.err.println("multiproc: cannot read the bootstrap of this child JVM from stdin: " + e);
             Runtime.getRuntime().halt(EXIT_FAILED);

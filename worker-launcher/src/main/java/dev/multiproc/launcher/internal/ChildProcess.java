@@ -3,10 +3,10 @@ package dev.multiproc.launcher.internal;
 import com.google.protobuf.ByteString;
 import dev.multiproc.IpcException;
 import dev.multiproc.IpcProcess;
+import dev.multiproc.ProcessInfo;
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.RemoteException;
 import dev.multiproc.spi.ContextServices;
-import dev.multiproc.ProcessInfo;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.RemoteErrors;
 import dev.multiproc.wire.Bootstrap;
@@ -41,6 +41,9 @@ import java.util.stream.Collectors;
  * monitor thread per child ({@code multiproc-process-<name>}) authenticates the child's
  * connect-back, reads the {@link Exit} it reports, reaps it and then completes {@link #onExit()},
  * after the exit code and the failure are known and its output has been copied.
+ *
+ * <p>A pool starts its workers the same way, with its own JVM options:
+ * {@code new ChildProcess(services, name, target, LaunchSpec.inherited().withJvmOptions(options.jvmOptions()))}.
  */
 public final class ChildProcess implements IpcProcess {
     private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
@@ -96,14 +99,15 @@ public final class ChildProcess implements IpcProcess {
             process = p;
             owner = children;
             ChildRegistry.add(this);
-            children.add(this);
-            writeBootstrap(p, listener, targetBytes);
+            // Output first: a child that writes before it reads its bootstrap must not block us.
             StreamPump out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
             StreamPump err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             Thread.ofPlatform().name("multiproc-process-" + name).daemon(true)
                     .start(() -> monitor(p, listener, out, err, loader));
             p.onExit().thenRun(listener::abandon);
+            writeBootstrap(p, listener, targetBytes);
+            children.add(this); // last: if the context closed meanwhile, this stops the child at once
             LOG.debug("started {} (pid {}): {}", name, p.pid(), command);
         }
         return this;
@@ -156,12 +160,12 @@ public final class ChildProcess implements IpcProcess {
                 exitCode = OptionalInt.of(ExitCodes.toExitCode(waitUninterruptibly(p), exit != null, signalSent));
             }
         } finally {
+            exited.complete(this); // first: isAlive() is false from here on (see ContextChildren.add)
             ChildRegistry.remove(this);
             ContextChildren o = owner;
             if (o != null) {
                 o.remove(this);
             }
-            exited.complete(this);
         }
     }
 

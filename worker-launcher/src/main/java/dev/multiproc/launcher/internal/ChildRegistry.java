@@ -26,7 +26,12 @@ public final class ChildRegistry {
 
     static void add(ChildProcess child) {
         if (HOOK_INSTALLED.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(ChildRegistry::atExit, "multiproc-exit-children"));
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(ChildRegistry::atExit, "multiproc-exit-children"));
+            } catch (IllegalStateException shuttingDown) {
+                // Started from a shutdown hook: the child still ends with this JVM (its stdin closes).
+                LOG.debug("JVM is shutting down; {} is not waited for at exit", child);
+            }
         }
         RUNNING.add(child);
     }

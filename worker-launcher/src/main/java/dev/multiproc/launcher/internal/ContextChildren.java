@@ -48,7 +48,9 @@ final class ContextChildren implements AutoCloseable {
 
     void add(ChildProcess child) {
         children.add(child);
-        if (closed) { // the context closed while the child started
+        if (!child.isAlive()) { // it exited already; its monitor may have missed this entry
+            children.remove(child);
+        } else if (closed) { // the context closed while the child started
             ChildStopper.stop(Set.of(child), GRACE, "its context (" + contextName + ") closed while it started");
         }
     }

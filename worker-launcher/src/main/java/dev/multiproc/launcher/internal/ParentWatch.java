@@ -1,7 +1,9 @@
 package dev.multiproc.launcher.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -11,6 +13,10 @@ import java.util.Optional;
  * is gone ({@code multiproc-parent-watch}). As a backup, {@code multiproc-parent-check} looks
  * every {@value #CHECK_MILLIS} ms whether this process was re-parented (its parent pid changed).
  * Either way the child halts at once, without shutdown hooks: its own children notice in turn.
+ *
+ * <p>At a normal exit a shutdown hook closes stdin first: a thread blocked in a native read
+ * would otherwise hold up the JVM's exit by 300 ms (HotSpot waits that long for threads in
+ * native code before it exits).
  */
 final class ParentWatch {
     /** Exit status of a child whose parent is gone (nobody is left to read it). */
@@ -24,17 +30,26 @@ final class ParentWatch {
      * @param stdin     the child's stdin, after the bootstrap was read from it
      * @param parentPid the parent's pid, from the bootstrap
      */
-    static void start(InputStream stdin, long parentPid) {
+    static void start(FileChannel stdin, long parentPid) {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-stdin-close").unstarted(() -> {
+            try {
+                stdin.close(); // wakes the watcher, which then returns quietly
+            } catch (IOException e) {
+                // Exiting anyway.
+            }
+        }));
         Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(() -> watchStdin(stdin));
         Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> checkParent(parentPid));
     }
 
-    private static void watchStdin(InputStream stdin) {
-        byte[] discard = new byte[256];
+    private static void watchStdin(FileChannel stdin) {
+        ByteBuffer discard = ByteBuffer.allocate(256);
         try {
-            while (stdin.read(discard) >= 0) {
+            while (stdin.read(discard.clear()) >= 0) {
                 // The parent writes nothing after the bootstrap; anything else is ignored.
             }
+        } catch (ClosedChannelException closedAtExit) { // incl. AsynchronousCloseException
+            return; // this JVM is exiting: closed by the shutdown hook
         } catch (IOException e) {
             // A broken pipe means the same as end of file: the parent is gone.
         }
