@@ -413,6 +413,15 @@ abstract class PoolContractTest {
     }
 
     @Test
+    void workersThatCannotStartFailTheTasksWithTheReason() {
+        PoolOptions options = PoolOptions.builder().processes(1).jvmOptions(List.of("-XX:+NoSuchOption")).build();
+        try (Pool pool = ctx.pool(options)) {
+            assertThatThrownBy(() -> pool.apply(() -> 1)).isInstanceOf(dev.multiproc.IpcException.class)
+                    .hasMessageContaining("cannot start workers").hasMessageContaining("exit code 1");
+        }
+    }
+
+    @Test
     void cancelledFuturesOfATerminatedPool() {
         Pool pool = ctx.pool(1);
         CompletableFuture<Long> f = pool.applyAsync(() -> WorkerSide.spin(Long.MAX_VALUE));

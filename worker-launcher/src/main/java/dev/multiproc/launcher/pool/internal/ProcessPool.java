@@ -75,6 +75,14 @@ public final class ProcessPool implements Pool {
      */
     static ProcessPool start(String name, int processes, int maxTasksPerChild, ProcessTarget initializer,
                              WorkerStarter starter, Serializer serializer) {
+        if (initializer != null) {
+            try {
+                serializer.serialize(initializer); // fail here, not in every worker start
+            } catch (SerializationException e) {
+                throw new SerializationException("the initializer of pool " + name
+                        + " cannot be sent to its workers: " + e.getMessage(), e);
+            }
+        }
         TaskScheduler scheduler = new TaskScheduler(name, processes, maxTasksPerChild, initializer, starter, serializer);
         scheduler.start();
         return new ProcessPool(scheduler, serializer);

@@ -352,6 +352,24 @@ class ProcessPoolSchedulingTest {
     }
 
     @Test
+    void anInitializerThatCannotTravelFailsPoolCreation() {
+        Object notSerializable = new Object();
+        assertThatThrownBy(() -> pool(1, 0, () -> notSerializable.hashCode()))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("initializer of pool Pool-T");
+        assertThat(workers.started).isEmpty();
+    }
+
+    @Test
+    void workersThatCannotStartFailTheTasksInsteadOfHanging() {
+        WorkerStarter failing = (name, init) -> {
+            throw new IllegalStateException("no java here");
+        };
+        pool = ProcessPool.start("Pool-T", 2, 0, null, failing, Serializer.standard());
+        assertThatThrownBy(() -> pool.apply(() -> 1)).isInstanceOf(dev.multiproc.IpcException.class)
+                .hasMessageContaining("cannot start workers").rootCause().hasMessage("no java here");
+    }
+
+    @Test
     void maxTasksPerChildReplacesWorkers() {
         Pool p = pool(1, 2, null);
         List<Long> pids = new ArrayList<>();
