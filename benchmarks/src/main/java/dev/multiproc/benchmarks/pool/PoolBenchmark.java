@@ -24,7 +24,7 @@ import java.util.stream.IntStream;
  * measured in the same run as the baseline for latency. Prints a Markdown table.
  *
  * <pre>
- * flock /tmp/bench.lock java ... dev.multiproc.benchmarks.pool.PoolBenchmark [transport]
+ * flock /tmp/bench.lock java ... dev.multiproc.benchmarks.pool.PoolBenchmark [transport [all|latency|cpu]]
  * </pre>
  */
 public final class PoolBenchmark {
@@ -47,10 +47,17 @@ public final class PoolBenchmark {
     public static void main(String[] args) throws Exception {
         String transport = args.length > 0 ? args[0] : "pipe";
         PoolBenchmark bench = new PoolBenchmark();
-        if (args.length > 1 && args[1].equals("latency")) {
-            bench.latencyOnly(transport);
-        } else {
-            bench.run(transport);
+        String only = args.length > 1 ? args[1] : "all";
+        switch (only) {
+            case "latency" -> bench.latencyOnly(transport);
+            case "cpu" -> {
+                try (Context ctx = Multiproc.context(transport)) {
+                    bench.cpuScaling(ctx);
+                }
+                bench.print(transport);
+            }
+            case "all" -> bench.run(transport);
+            default -> throw new IllegalArgumentException("second argument must be all, latency or cpu, was " + only);
         }
     }
 
