@@ -82,6 +82,15 @@ final class MapCollector<R> {
         };
     }
 
+    /**
+     * Gives up on this map (its input could not be sent): chunks not yet started are dropped.
+     *
+     * @param error why
+     */
+    void abandon(RuntimeException error) {
+        fail(error);
+    }
+
     private void fail(Object error) {
         if (failure.compareAndSet(null, error)) {
             future.completeExceptionally(Failures.forFuture(error, serializer));

@@ -45,6 +45,10 @@ public final class ProcessPool implements Pool {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessPool.class);
     /** Chunks an imap keeps submitted ahead of its consumer, per worker. */
     static final int IMAP_CHUNKS_AHEAD_PER_WORKER = 64;
+    /** A map submits its chunks in groups of about this many serialized bytes... */
+    static final long SUBMIT_GROUP_BYTES = 32 << 10;
+    /** ...or this many chunks, whichever comes first. */
+    static final int SUBMIT_GROUP_TASKS = 512;
 
     private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -147,17 +151,32 @@ public final class ProcessPool implements Pool {
             return collector;
         }
         SerializedFunction function = serializeFunction(fn, true);
-        List<PoolTask> tasks = new ArrayList<>(chunks);
-        for (int offset = 0; offset < length; offset += size) {
-            int end = Math.min(length, offset + size);
-            PackedValues.Writer chunk = new PackedValues.Writer((end - offset) * 8);
-            for (int i = offset; i < end; i++) {
-                chunk.add(serializeInput(inputs.get(i), i));
+        // Chunks go out in groups as they are serialized, so workers start while the rest is.
+        List<PoolTask> group = new ArrayList<>();
+        long groupBytes = 0;
+        try {
+            for (int offset = 0; offset < length; offset += size) {
+                int end = Math.min(length, offset + size);
+                PackedValues.Writer chunk = new PackedValues.Writer((end - offset) * 8);
+                for (int i = offset; i < end; i++) {
+                    chunk.add(serializeInput(inputs.get(i), i));
+                }
+                group.add(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(), chunk.toByteArray(),
+                        chunk.count(), false, collector.chunk(offset), null));
+                groupBytes += chunk.size();
+                if (groupBytes >= SUBMIT_GROUP_BYTES || group.size() >= SUBMIT_GROUP_TASKS) {
+                    scheduler.submit(group);
+                    group = new ArrayList<>();
+                    groupBytes = 0;
+                }
             }
-            tasks.add(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(), chunk.toByteArray(),
-                    chunk.count(), false, collector.chunk(offset), null));
+            if (!group.isEmpty()) {
+                scheduler.submit(group);
+            }
+        } catch (RuntimeException e) {
+            collector.abandon(e); // chunks already submitted are dropped or their results ignored
+            throw e;
         }
-        scheduler.submit(tasks);
         return collector;
     }
 
