@@ -5,9 +5,7 @@ import dev.multiproc.wire.RemoteError;
 import dev.multiproc.wire.TaskResult;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
