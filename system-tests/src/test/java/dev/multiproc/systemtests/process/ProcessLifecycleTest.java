@@ -205,6 +205,9 @@ class ProcessLifecycleTest {
 
     @Test
     void twentyChildrenAtOnce() throws Exception {
+        // Lean child JVMs (one GC thread, no C2): 20 start-ups share 2 CPUs with everything else.
+        String previous = System.getProperty("multiproc.jvmOptions");
+        System.setProperty("multiproc.jvmOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         try (Context ctx = Multiproc.context("pipe")) {
             List<IpcProcess> children = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -215,6 +218,12 @@ class ProcessLifecycleTest {
             for (int i = 0; i < 20; i++) {
                 assertThat(children.get(i).join(Duration.ofSeconds(50))).isTrue();
                 assertThat(children.get(i).exitCode()).isEqualTo(OptionalInt.of(i));
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty("multiproc.jvmOptions");
+            } else {
+                System.setProperty("multiproc.jvmOptions", previous);
             }
         }
     }
