@@ -122,7 +122,7 @@ public final class PoolBenchmark {
         long[] rtt = new long[rounds * per];
         long[] lat = new long[rounds * per];
         try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
-            for (int i = 0; i < 3_000; i++) {
+            for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path
                 pool.applyAsync(() -> null).get();
             }
             for (int r = 0; r < rounds; r++) {

@@ -284,11 +284,11 @@ public final class ProcessPool implements Pool {
      */
     private SerializedFunction serializeFunction(Object function, boolean keptByWorkers) {
         Class<?> type = function.getClass();
+        SerializedFunction known = statelessCache.get(type);
+        if (known != null) {
+            return known;
+        }
         if (stateless(type)) {
-            SerializedFunction known = statelessCache.get(type);
-            if (known != null) {
-                return known;
-            }
             SerializedFunction made = new SerializedFunction(scheduler.newFunctionId(), serializer.serialize(function));
             SerializedFunction raced = statelessCache.putIfAbsent(type, made);
             return raced != null ? raced : made;
