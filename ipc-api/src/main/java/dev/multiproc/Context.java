@@ -137,6 +137,17 @@ public interface Context extends AutoCloseable {
     SharedMemory sharedMemory(long size);
 
     /**
+     * Creates a block under a name of the caller's choosing ({@code SharedMemory(name, create=True, size)}).
+     * Its file in the shm directory is {@code multiproc-<name>} (or {@code name} if it already has that prefix).
+     *
+     * @param name letters, digits, '.', '_' or '-'
+     * @param size usable bytes
+     * @return a new block, owned by this process
+     * @throws ResourceExistsException if a block of that name exists
+     */
+    SharedMemory sharedMemory(String name, long size);
+
+    /**
      * @param name the block's name
      * @return the block, attached (this process does not own it)
      * @throws ResourceNotFoundException if there is no such block

@@ -47,6 +47,20 @@ public interface SharedLongArray {
      */
     void copyFrom(long[] src);
 
+    /**
+     * Copies the first {@code dst.length} elements into {@code dst}: {@link #toArray()} without
+     * allocating (and zeroing) a new array, for bulk reads at memory-copy speed.
+     *
+     * @param dst where to copy; at most {@link #length()} long
+     * @throws IndexOutOfBoundsException if {@code dst} is longer than this array
+     */
+    default void copyTo(long[] dst) {
+        if (dst.length > length()) {
+            throw new IndexOutOfBoundsException("cannot copy " + dst.length + " elements out of a shared array of length " + length());
+        }
+        System.arraycopy(toArray(), 0, dst, 0, dst.length);
+    }
+
     /** @return the process-shared reentrant lock that guards compound updates */
     IpcLock lock();
 }

@@ -118,7 +118,10 @@ public final class DefaultContext implements Context, ContextServices {
         checkOpen();
         synchronized (channels) {
             if (sharedObjects == null) {
-                sharedObjects = channels().sharedObjects().orElse(null);
+                // a transport that hosts shared objects itself (socket: its manager) serves them;
+                // otherwise, and when the transport's module is absent, shared memory does
+                sharedObjects = Providers.transportIfPresent(transport).isPresent()
+                        ? channels().sharedObjects().orElse(null) : null;
                 if (sharedObjects == null) {
                     sharedObjects = Providers.sharedObjects().open(this);
                     onClose(sharedObjects);
@@ -279,6 +282,15 @@ public final class DefaultContext implements Context, ContextServices {
             throw new IllegalArgumentException("shared memory size must be at least 1 byte, was " + size);
         }
         return shared().sharedMemory(size);
+    }
+
+    @Override
+    public SharedMemory sharedMemory(String name, long size) {
+        Objects.requireNonNull(name, "name");
+        if (size < 1) {
+            throw new IllegalArgumentException("shared memory size must be at least 1 byte, was " + size);
+        }
+        return shared().sharedMemory(name, size);
     }
 
     @Override

@@ -45,6 +45,16 @@ public final class Providers {
 
     /**
      * @param name a transport name
+     * @return its provider, if a module on the class path provides it and it is available here
+     */
+    public static Optional<TransportProvider> transportIfPresent(String name) {
+        return load(TransportProvider.class).stream()
+                .filter(p -> p.name().equals(name) && p.isAvailable())
+                .findFirst();
+    }
+
+    /**
+     * @param name a transport name
      * @throws IllegalArgumentException if it is neither a known transport nor provided by a module
      */
     public static void checkTransportName(String name) {

@@ -38,6 +38,19 @@ public interface SharedObjects extends AutoCloseable {
     /** @param size usable bytes @return a new block */
     SharedMemory sharedMemory(long size);
 
+    /**
+     * Creates a block under a name of the caller's choosing ({@code SharedMemory(name, create=True)}).
+     *
+     * @param name the name other processes attach with
+     * @param size usable bytes
+     * @return a new block
+     * @throws dev.multiproc.ResourceExistsException if a block of that name exists
+     * @throws UnsupportedOperationException if this provider cannot name blocks
+     */
+    default SharedMemory sharedMemory(String name, long size) {
+        throw new UnsupportedOperationException("named shared memory is not supported by " + getClass().getName());
+    }
+
     /** @param name the block's name @return the block, attached */
     SharedMemory attachSharedMemory(String name);
 

@@ -73,16 +73,26 @@ public final class PipeBenchmark {
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             childCpu = pin(placement);
             for (int round = 0; round < rounds; round++) {
+                // odd rounds run the rows in reverse, so no row always follows the same one
+                List<Runnable> rows = new ArrayList<>();
                 if (only.isEmpty() || only.contains("raw")) {
-                    add(results, "raw JDK SocketChannel, UDS, 1 write(2) per frame", rawRtt(), rawThroughput(1));
-                    add(results, "raw JDK SocketChannel, UDS, 64 frames per write(2)", null, rawThroughput(RAW_BATCH));
+                    rows.add(() -> add(results, "raw JDK SocketChannel, UDS, 1 write(2) per frame",
+                            measure(PipeBenchmark::rawRtt), measure(() -> rawThroughput(1))));
+                    rows.add(() -> add(results, "raw JDK SocketChannel, UDS, 64 frames per write(2)", null,
+                            measure(() -> rawThroughput(RAW_BATCH))));
                 }
                 if (only.isEmpty() || only.contains("bytes")) {
-                    add(results, "Pipe sendBytes/recvBytes", pipeRtt(false), pipeThroughput(false));
+                    rows.add(() -> add(results, "Pipe sendBytes/recvBytes",
+                            measure(() -> pipeRtt(false)), measure(() -> pipeThroughput(false))));
                 }
                 if (only.isEmpty() || only.contains("objects")) {
-                    add(results, "Pipe send(byte[])/recv", pipeRtt(true), pipeThroughput(true));
+                    rows.add(() -> add(results, "Pipe send(byte[])/recv",
+                            measure(() -> pipeRtt(true)), measure(() -> pipeThroughput(true))));
                 }
+                if (round % 2 == 1) {
+                    java.util.Collections.reverse(rows);
+                }
+                rows.forEach(Runnable::run);
                 System.err.printf("%s: round %d of %d done%n", placement, round + 1, rounds);
             }
             print(results, rounds, placement);
@@ -114,6 +124,19 @@ public final class PipeBenchmark {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed");
+        }
+    }
+
+    /** A measurement that may fail. */
+    private interface Measurement<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T measure(Measurement<T> m) {
+        try {
+            return m.run();
+        } catch (Exception e) {
+            throw new IllegalStateException("measurement failed", e);
         }
     }
 

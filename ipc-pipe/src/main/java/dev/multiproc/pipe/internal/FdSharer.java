@@ -205,7 +205,7 @@ final class FdSharer {
     private static void sendAll(int sock, MemorySegment data, MemorySegment state, String what) {
         long done = 0;
         while (done < data.byteSize()) {
-            long n = Libc.send(sock, data.asSlice(done), data.byteSize() - done, 0, state);
+            long n = Libc.send(sock, data, done, data.byteSize() - done, 0, state);
             if (n < 0 && n != -Libc.EINTR) {
                 throw new IllegalStateException(what + ": sending the request failed: " + Libc.describe((int) -n));
             }
@@ -249,7 +249,7 @@ final class FdSharer {
         MemorySegment rest = arena.allocate(2 + 65_536);
         long got = 0;
         while (got < rest.byteSize()) {
-            long r = Libc.read(sock, rest.asSlice(got), rest.byteSize() - got, state);
+            long r = Libc.read(sock, rest, got, rest.byteSize() - got, state);
             if (r == -Libc.EINTR) {
                 continue;
             }
@@ -283,7 +283,7 @@ final class FdSharer {
                         REQUEST_TIMEOUT_MILLIS);
                 return;
             }
-            long n = Libc.read(client, request.asSlice(got), REQUEST_BYTES - got, state);
+            long n = Libc.read(client, request, got, REQUEST_BYTES - got, state);
             if (n == -Libc.EINTR) {
                 continue;
             }
@@ -358,7 +358,7 @@ final class FdSharer {
         MemorySegment.copy(text, 0, reply, ValueLayout.JAVA_BYTE, 3, length);
         long done = 0;
         while (done < reply.byteSize()) {
-            long n = Libc.send(client, reply.asSlice(done), reply.byteSize() - done, 0, state);
+            long n = Libc.send(client, reply, done, reply.byteSize() - done, 0, state);
             if (n == -Libc.EINTR) {
                 continue;
             }

@@ -43,8 +43,12 @@ final class Flusher {
     }
 
     private Flusher() {
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-pipe-exit-flush")
-                .unstarted(this::flushAllAtExit));
+        try {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-pipe-exit-flush")
+                    .unstarted(this::flushAllAtExit));
+        } catch (IllegalStateException shuttingDown) {
+            // first used by another shutdown hook: nothing runs after this one anyway
+        }
     }
 
     /**

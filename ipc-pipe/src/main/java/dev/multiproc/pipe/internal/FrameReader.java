@@ -175,7 +175,7 @@ final class FrameReader {
             position = 0;
         }
         while (true) {
-            long n = Libc.read(fd, buffer.asSlice(limit), buffer.byteSize() - limit, callState);
+            long n = Libc.read(fd, buffer, limit, buffer.byteSize() - limit, callState);
             if (n > 0) {
                 limit += (int) n;
                 return true;

@@ -6,6 +6,8 @@ import dev.multiproc.IpcException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -31,8 +33,22 @@ final class FrameWriter {
     private final MemorySegment buffer;
     private final MemorySegment callState;
     private final String name;
-    /** Bytes in the buffer not yet written; written under the send lock, read by any thread as a hint. */
-    private volatile int pending;
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(FrameWriter.class, "pending", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Bytes in the buffer not yet written. Written under the send lock with release semantics
+     * ({@link #setPending}; no full fence on the hot path), read plainly under the lock and with
+     * acquire semantics by other threads ({@link #pendingBytes()}), for whom it is a hint.
+     */
+    private int pending;
     private long lastSendNanos = Long.MIN_VALUE / 2;
     private int lastReceiveCount;
 
@@ -51,7 +67,11 @@ final class FrameWriter {
 
     /** @return bytes waiting in the buffer (a racy hint when read outside the send lock) */
     int pendingBytes() {
-        return pending;
+        return (int) PENDING.getAcquire(this);
+    }
+
+    private void setPending(int bytes) {
+        PENDING.setRelease(this, bytes);
     }
 
     /**
@@ -81,7 +101,7 @@ final class FrameWriter {
         }
         buffer.set(LENGTH, buffered, length);
         MemorySegment.copy(data, offset, buffer, ValueLayout.JAVA_BYTE, buffered + FrameReader.HEADER_BYTES, length);
-        pending = buffered + (int) frame;
+        setPending(buffered + (int) frame);
         if (!burst) {
             flush();
             return false;
@@ -94,13 +114,13 @@ final class FrameWriter {
         buffer.set(LENGTH, 0, length);
         int chunk = (int) Math.min(length, buffer.byteSize() - FrameReader.HEADER_BYTES);
         MemorySegment.copy(data, offset, buffer, ValueLayout.JAVA_BYTE, FrameReader.HEADER_BYTES, chunk);
-        pending = FrameReader.HEADER_BYTES + chunk;
+        setPending(FrameReader.HEADER_BYTES + chunk);
         flush();
         int sent = chunk;
         while (sent < length) {
             chunk = (int) Math.min(length - sent, buffer.byteSize());
             MemorySegment.copy(data, offset + sent, buffer, ValueLayout.JAVA_BYTE, 0, chunk);
-            pending = chunk;
+            setPending(chunk);
             flush();
             sent += chunk;
         }
@@ -115,15 +135,15 @@ final class FrameWriter {
         int total = pending;
         int written = 0;
         while (written < total) {
-            long n = Libc.send(fd, buffer.asSlice(written), total - written, 0, callState);
+            long n = Libc.send(fd, buffer, written, total - written, 0, callState);
             if (n >= 0) {
                 written += (int) n;
             } else if (n != -Libc.EINTR) {
-                pending = 0;
+                setPending(0);
                 throw failure((int) -n, total - written);
             }
         }
-        pending = 0;
+        setPending(0);
     }
 
     /**
@@ -136,21 +156,21 @@ final class FrameWriter {
         int total = pending;
         int written = 0;
         while (written < total) {
-            long n = Libc.send(fd, buffer.asSlice(written), total - written, Libc.MSG_DONTWAIT, callState);
+            long n = Libc.send(fd, buffer, written, total - written, Libc.MSG_DONTWAIT, callState);
             if (n >= 0) {
                 written += (int) n;
             } else if (n == -Libc.EAGAIN) {
                 break;
             } else if (n != -Libc.EINTR) {
-                pending = 0;
+                setPending(0);
                 throw failure((int) -n, total - written);
             }
         }
         if (written > 0 && written < total) {
             MemorySegment.copy(buffer, written, buffer, 0, total - written);
         }
-        pending = total - written;
-        return pending == 0;
+        setPending(total - written);
+        return total == written;
     }
 
     /**

@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -33,9 +34,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Thread-safe: the methods are stateless; the caller owns the segments it passes.
  */
-public final class Libc {
+final class Libc {
     /** Whether this platform's layouts and constants are the ones below (Linux x86-64 or aarch64). */
-    public static final boolean SUPPORTED;
+    static final boolean SUPPORTED;
 
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
@@ -119,7 +120,11 @@ public final class Libc {
     private Libc() {
     }
 
-    /** The downcall handles, created on first use on a supported platform only. */
+    /**
+     * The downcall handles, created on first use on a supported platform only. Restricted FFM
+     * methods: the JVM needs {@code --enable-native-access} (every JVM of ours gets it).
+     */
+    @SuppressWarnings("restricted")
     private static final class Calls {
         static final StructLayout STATE = Linker.Option.captureStateLayout();
         static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -129,8 +134,10 @@ public final class Libc {
         static final MethodHandle LISTEN = downcall("listen", JAVA_INT, JAVA_INT, JAVA_INT);
         static final MethodHandle ACCEPT4 = downcall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
         static final MethodHandle CONNECT = downcall("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle READ = downcall("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle SEND = downcall("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        // the buffer is passed as a raw address (a JAVA_LONG, passed as a pointer is in the C ABIs of
+        // Linux x86-64 and aarch64) so that the hot paths allocate no slice; callers check bounds
+        static final MethodHandle READ = downcall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+        static final MethodHandle SEND = downcall("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
         static final MethodHandle POLL = downcall("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
         static final MethodHandle SENDMSG = downcall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle RECVMSG = downcall("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
@@ -150,7 +157,7 @@ public final class Libc {
     }
 
     /** @throws UnsupportedOperationException on a platform other than Linux x86-64/aarch64 */
-    public static void checkSupported() {
+    static void checkSupported() {
         if (!SUPPORTED) {
             throw new UnsupportedOperationException("the \"pipe\" transport passes socket descriptors with "
                     + "SCM_RIGHTS through native calls written for Linux (x86-64, aarch64); this platform is "
@@ -234,19 +241,30 @@ public final class Libc {
         }
     }
 
-    /** @return bytes read (0 at end of stream) or -errno */
-    static long read(int fd, MemorySegment buffer, long length, MemorySegment state) {
+    /**
+     * Reads into {@code buffer[offset, offset + length)}.
+     *
+     * @return bytes read (0 at end of stream) or -errno
+     */
+    static long read(int fd, MemorySegment buffer, long offset, long length, MemorySegment state) {
+        Objects.checkFromIndexSize(offset, length, buffer.byteSize());
         try {
-            return result((long) Calls.READ.invokeExact(state, fd, buffer, length), state);
+            return result((long) Calls.READ.invokeExact(state, fd, buffer.address() + offset, length), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
     }
 
-    /** @return bytes written or -errno; never raises SIGPIPE */
-    static long send(int fd, MemorySegment buffer, long length, int flags, MemorySegment state) {
+    /**
+     * Sends {@code buffer[offset, offset + length)}.
+     *
+     * @return bytes written or -errno; never raises SIGPIPE
+     */
+    static long send(int fd, MemorySegment buffer, long offset, long length, int flags, MemorySegment state) {
+        Objects.checkFromIndexSize(offset, length, buffer.byteSize());
         try {
-            return result((long) Calls.SEND.invokeExact(state, fd, buffer, length, flags | MSG_NOSIGNAL), state);
+            return result((long) Calls.SEND.invokeExact(state, fd, buffer.address() + offset, length,
+                    flags | MSG_NOSIGNAL), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }

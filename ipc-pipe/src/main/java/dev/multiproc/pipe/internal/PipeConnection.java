@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * any lock. A receive blocked in {@code read(2)} is not interruptible; {@link #close()} from
  * another thread wakes it ({@code shutdown(2)}) and it throws {@link ConnectionClosedException}.
  */
-public final class PipeConnection implements Connection, Serializable {
+final class PipeConnection implements Connection, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PipeConnection.class);
@@ -56,6 +56,12 @@ public final class PipeConnection implements Connection, Serializable {
     static final int BUFFER_BYTES = 64 * 1024;
     /** The longest {@link #close()} waits for the peer to take frames still buffered here. */
     static final Duration CLOSE_FLUSH_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long a closing end waits for a send in progress to let go of the send lock before it
+     * shuts the socket down. A send holds the lock for microseconds unless the peer is not
+     * reading, and then waiting longer would not help.
+     */
+    static final Duration CLOSE_LOCK_WAIT = Duration.ofMillis(10);
 
     static final int UNUSED = 0;
     static final int USED = 1;
@@ -63,6 +69,7 @@ public final class PipeConnection implements Connection, Serializable {
     static final int CLOSED = 3;
     private static final VarHandle STATE;
     private static final VarHandle FLUSH_SCHEDULED;
+    private static final VarHandle RECEIVE_COUNT;
     private static final AtomicLong IDS = new AtomicLong();
     private static final AtomicLong PIPES = new AtomicLong();
 
@@ -70,6 +77,7 @@ public final class PipeConnection implements Connection, Serializable {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PipeConnection.class, "state", int.class);
             FLUSH_SCHEDULED = MethodHandles.lookup().findVarHandle(PipeConnection.class, "flushScheduled", boolean.class);
+            RECEIVE_COUNT = MethodHandles.lookup().findVarHandle(PipeConnection.class, "receiveCount", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -100,8 +108,11 @@ public final class PipeConnection implements Connection, Serializable {
     private transient int flushRetries;
     /** A send failure seen by the flusher, reported by the next send. */
     private transient volatile RuntimeException writeFailure;
-    /** Frames received so far; a receive ends a burst of sends. Written under the receive lock. */
-    private transient volatile int receiveCount;
+    /**
+     * Frames received so far; a receive ends a burst of sends. Written under the receive lock with
+     * release semantics, read by senders with acquire semantics (a hint: no full fence needed).
+     */
+    private transient int receiveCount;
     /** UNUSED, USED, MOVED or CLOSED; changed by compare-and-set only. */
     private transient volatile int state;
     private transient volatile long movedToPid;
@@ -126,7 +137,7 @@ public final class PipeConnection implements Connection, Serializable {
      * @param onClose       called with each end when it closes or moves away
      * @return {left, right}
      */
-    public static PipeConnection[] pair(boolean duplex, int maxFrameBytes, Serializer serializer,
+    static PipeConnection[] pair(boolean duplex, int maxFrameBytes, Serializer serializer,
                                         Consumer<PipeConnection> onClose) {
         Libc.checkSupported();
         int left;
@@ -193,7 +204,12 @@ public final class PipeConnection implements Connection, Serializable {
                 throw new ConnectionClosedException(label + " cannot send: an earlier write failed: "
                         + failure.getMessage(), failure);
             }
-            leftPending = writer().write(data, offset, length, receiveCount);
+            leftPending = writer().write(data, offset, length, (int) RECEIVE_COUNT.getAcquire(this));
+        } catch (ConnectionClosedException e) {
+            if (state == CLOSED) {
+                throw new ConnectionClosedException(label + " was closed while a send was waiting on it", e);
+            }
+            throw e;
         } finally {
             sendLock.unlock();
         }
@@ -294,7 +310,7 @@ public final class PipeConnection implements Connection, Serializable {
         try {
             checkOpenUnderLock();
             byte[] frame = reader().readFrame();
-            receiveCount++;
+            RECEIVE_COUNT.setRelease(this, receiveCount + 1);
             return frame;
         } catch (ConnectionClosedException e) {
             throw closedWhileWaiting(e);
@@ -314,7 +330,7 @@ public final class PipeConnection implements Connection, Serializable {
             try {
                 return reader().readFrameInto(buffer, offset);
             } finally {
-                receiveCount++;
+                RECEIVE_COUNT.setRelease(this, receiveCount + 1);
             }
         } catch (ConnectionClosedException e) {
             throw closedWhileWaiting(e);
@@ -496,12 +512,14 @@ public final class PipeConnection implements Connection, Serializable {
      */
     void flushBounded(long deadlineNanos, String why) {
         FrameWriter w = writer;
-        if (w == null || w.pendingBytes() == 0) {
-            return;
+        if (w == null) {
+            return; // never sent; pending bytes are checked under the lock below, not as a hint
         }
         try {
-            if (!sendLock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                LOG.warn("{}: a send stayed blocked until the {} deadline; {} buffered bytes dropped",
+            long lockWait = Math.min(CLOSE_LOCK_WAIT.toNanos(), Math.max(0, deadlineNanos - System.nanoTime()));
+            if (!sendLock.tryLock(lockWait, TimeUnit.NANOSECONDS)) {
+                // the blocked send is writing these bytes and will fail with its own exception
+                LOG.debug("{}: a send is blocked (the peer is not reading) at {}; {} buffered bytes dropped",
                         label, why, w.pendingBytes());
                 return;
             }

@@ -427,6 +427,28 @@ class PipeConnectionTest {
     }
 
     @Test
+    void closeWakesASendBlockedOnAFullPeer() throws Exception {
+        Pipe pipe = ctx.pipe();
+        CompletableFuture<Thread> sender = new CompletableFuture<>();
+        Future<?> sending = threads.submit(() -> {
+            sender.complete(Thread.currentThread());
+            pipe.left().sendBytes(new byte[8 << 20]);
+        });
+        Thread thread = sender.get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blockedIn(thread, FrameWriter.class, "flush")) {
+            assertThat(System.nanoTime()).as("sender blocked in send(2)").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        pipe.left().close();
+        assertThatThrownBy(() -> sending.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ConnectionClosedException.class)
+                .hasMessageContaining("closed while a send was waiting");
+        assertThat(pipe.right().poll(Duration.ofSeconds(5))).isTrue();
+        assertThatThrownBy(pipe.right()::recvBytes).isInstanceOf(ConnectionClosedException.class)
+                .hasMessageContaining("of 8388608 bytes arrived");
+    }
+
+    @Test
     void anEndReadBackInItsOwnProcessIsTheSameEnd() {
         Pipe pipe = ctx.pipe();
         Serializer serializer = Serializer.standard();
@@ -452,7 +474,7 @@ class PipeConnectionTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(bytes.length);
             MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            long n = Libc.send(end.fd(), data, bytes.length, 0, Libc.newCallState(arena));
+            long n = Libc.send(end.fd(), data, 0, bytes.length, 0, Libc.newCallState(arena));
             assertThat(n).isEqualTo(bytes.length);
         }
     }

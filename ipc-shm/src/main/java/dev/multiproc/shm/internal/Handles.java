@@ -1,0 +1,91 @@
+package dev.multiproc.shm.internal;
+
+import dev.multiproc.IpcException;
+import dev.multiproc.spi.SerializedHandle;
+import dev.multiproc.wire.HandleDescriptor;
+
+import java.nio.file.Path;
+
+/**
+ * The handle descriptors of provider {@code "shm"}: what each handle writes in place of itself,
+ * and how the reading process re-attaches it. Attributes: {@code path} (the segment file, absolute),
+ * {@code segmentKind} (its {@code SegmentDescriptor.KIND_*}), and, for locks and conditions,
+ * {@code offset} (of the lock block in the body), {@code slot} and {@code reentrant}. Re-attaching
+ * goes through {@link Segments#resolve}: it never makes the reader an owner.
+ */
+public final class Handles {
+    /** Provider name in descriptors. */
+    public static final String PROVIDER = "shm";
+    static final String KIND_INT = "shm.int";
+    static final String KIND_LONG = "shm.long";
+    static final String KIND_DOUBLE = "shm.double";
+    static final String KIND_INT_ARRAY = "shm.intArray";
+    static final String KIND_LONG_ARRAY = "shm.longArray";
+    static final String KIND_DOUBLE_ARRAY = "shm.doubleArray";
+    static final String KIND_MEMORY = "shm.memory";
+    static final String KIND_LOCK = "shm.lock";
+    static final String KIND_RLOCK = "shm.rlock";
+    static final String KIND_CONDITION = "shm.condition";
+    static final String KIND_SEMAPHORE = "shm.semaphore";
+    static final String KIND_EVENT = "shm.event";
+    static final String KIND_BARRIER = "shm.barrier";
+    static final String PATH = "path";
+    static final String SEGMENT_KIND = "segmentKind";
+    static final String OFFSET = "offset";
+    static final String SLOT = "slot";
+    static final String REENTRANT = "reentrant";
+
+    private Handles() {
+    }
+
+    /**
+     * @param kind    the handle kind
+     * @param segment its segment
+     * @param extra   a builder with extra attributes, or null
+     * @return what {@code writeReplace} returns
+     */
+    static SerializedHandle serialized(String kind, Segment segment, HandleDescriptor.Builder extra) {
+        HandleDescriptor.Builder b = extra != null ? extra : HandleDescriptor.newBuilder();
+        return SerializedHandle.of(b.setProvider(PROVIDER).setKind(kind)
+                .setCreatorPid(ProcessLiveness.selfPid())
+                .putAttributes(PATH, segment.path().toAbsolutePath().toString())
+                .putAttributes(SEGMENT_KIND, Integer.toString(segment.kind()))
+                .build());
+    }
+
+    /**
+     * @param d a descriptor of provider "shm"
+     * @return the handle, attached in this process
+     */
+    public static Object resolve(HandleDescriptor d) {
+        Path path = Path.of(required(d, PATH));
+        int segmentKind = Integer.parseInt(required(d, SEGMENT_KIND));
+        return switch (d.getKind()) {
+            case KIND_INT -> new ShmInt(Segments.resolve(path, segmentKind));
+            case KIND_LONG -> new ShmLong(Segments.resolve(path, segmentKind));
+            case KIND_DOUBLE -> new ShmDouble(Segments.resolve(path, segmentKind));
+            case KIND_INT_ARRAY -> new ShmIntArray(Segments.resolve(path, segmentKind));
+            case KIND_LONG_ARRAY -> new ShmLongArray(Segments.resolve(path, segmentKind));
+            case KIND_DOUBLE_ARRAY -> new ShmDoubleArray(Segments.resolve(path, segmentKind));
+            case KIND_MEMORY -> new ShmMemory(Segments.attachPrivately(path, segmentKind));
+            case KIND_LOCK, KIND_RLOCK -> new ShmLock(Segments.resolve(path, segmentKind),
+                    Long.parseLong(required(d, OFFSET)), d.getKind().equals(KIND_RLOCK));
+            case KIND_CONDITION -> new ShmCondition(new ShmLock(Segments.resolve(path, segmentKind),
+                    Long.parseLong(required(d, OFFSET)), Boolean.parseBoolean(required(d, REENTRANT))),
+                    Integer.parseInt(required(d, SLOT)));
+            case KIND_SEMAPHORE -> new ShmSemaphore(Segments.resolve(path, segmentKind));
+            case KIND_EVENT -> new ShmEvent(Segments.resolve(path, segmentKind));
+            case KIND_BARRIER -> new ShmBarrier(Segments.resolve(path, segmentKind));
+            default -> throw new IpcException("unknown shm handle kind '" + d.getKind() + "' for " + path
+                    + "; is every process on the same Multiproc release?");
+        };
+    }
+
+    private static String required(HandleDescriptor d, String key) {
+        String v = d.getAttributesMap().get(key);
+        if (v == null) {
+            throw new IpcException("shm handle of kind '" + d.getKind() + "' lacks attribute '" + key + "'");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,436 @@
+package dev.multiproc.shm.internal;
+
+import dev.multiproc.Held;
+import dev.multiproc.IpcCondition;
+import dev.multiproc.IpcLock;
+import dev.multiproc.wire.HandleDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Serial;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+import static dev.multiproc.shm.internal.LockDescriptor.CONDITIONS_OFFSET;
+import static dev.multiproc.shm.internal.LockDescriptor.CONTENDED;
+import static dev.multiproc.shm.internal.LockDescriptor.HOLDS_OFFSET;
+import static dev.multiproc.shm.internal.LockDescriptor.OWNER_PID_OFFSET;
+import static dev.multiproc.shm.internal.LockDescriptor.OWNER_START_OFFSET;
+import static dev.multiproc.shm.internal.LockDescriptor.OWNER_THREAD_OFFSET;
+import static dev.multiproc.shm.internal.LockDescriptor.PID_MASK;
+import static dev.multiproc.shm.internal.LockDescriptor.STATE_OFFSET;
+
+/**
+ * A process-shared lock over a {@link LockDescriptor lock block}: {@code Lock} (non-reentrant) or
+ * {@code RLock} (reentrant). Ownership is per thread across processes: the holder is the pid in
+ * the state word plus the thread id beside it. Acquiring is one CAS when free; a contender spins,
+ * then sleeps on the state word with {@code futex(2)}, and the release wakes one sleeper only when
+ * the state says someone may sleep.
+ *
+ * <p><b>Dead holders.</b> A sleeping contender checks, at least once per sleep slice (50 ms), whether
+ * the holder process is alive (pid and start stamp, see {@link ProcessLiveness}); if it died, the
+ * contender takes the lock over with a CAS and logs a warning. What the dead holder was protecting
+ * may be half-updated: the warning says so.
+ *
+ * <p>Re-locking a non-reentrant lock from the thread that holds it would deadlock, as in Python;
+ * {@link #lock()} throws {@link IllegalMonitorStateException} instead and {@link #tryLock()} returns
+ * false. Thread-safe. Serializable as a handle.
+ */
+public final class ShmLock implements IpcLock, Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ShmLock.class);
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final int SELF = selfPidWord();
+    /** How often a sleeping contender may read /proc to check the holder. */
+    private static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Most {@link Thread#onSpinWait()} calls between two looks at a held lock's word. */
+    private static final int MAX_SPIN_BACKOFF = 32;
+
+    private final Segment segment;
+    private final MemorySegment mem;
+    private final long base;
+    private final long stateAddress;
+    private final boolean reentrant;
+
+    /**
+     * @param segment   the segment holding the lock block
+     * @param base      offset of the lock block in the segment's body
+     * @param reentrant RLock (true) or Lock
+     */
+    public ShmLock(Segment segment, long base, boolean reentrant) {
+        this.segment = segment;
+        this.mem = segment.body();
+        this.base = base;
+        this.stateAddress = mem.address() + base + STATE_OFFSET;
+        this.reentrant = reentrant;
+    }
+
+    private static int selfPidWord() {
+        long pid = ProcessLiveness.selfPid();
+        if (pid <= 0 || pid > PID_MASK) {
+            throw new IllegalStateException("pid " + pid + " does not fit the 30-bit holder field of a shared lock");
+        }
+        return (int) pid;
+    }
+
+    // --- state accessors: explicit ordering at every access ---
+
+    private int state() {
+        return (int) INT.getVolatile(mem, base + STATE_OFFSET);
+    }
+
+    private boolean casState(int expect, int update) {
+        return INT.compareAndSet(mem, base + STATE_OFFSET, expect, update);
+    }
+
+    private long ownerThread() {
+        // opaque: only ever compared with the reader's own id, which only the reader writes
+        return (long) LONG.getOpaque(mem, base + OWNER_THREAD_OFFSET);
+    }
+
+    /** @return whether the calling thread holds this lock */
+    public boolean isHeldByCurrentThread() {
+        return heldByMe();
+    }
+
+    /** @return whether this is a reentrant lock */
+    public boolean isReentrant() {
+        return reentrant;
+    }
+
+    /** @return how many times the calling thread holds the lock (0 if it does not) */
+    public int holdCount() {
+        return isHeldByCurrentThread() ? holds() : 0;
+    }
+
+    @Override
+    public boolean isLocked() {
+        return state() != 0;
+    }
+
+    @Override
+    public void lock() {
+        try {
+            if (!acquire(false, false, 0)) {
+                throw new AssertionError("untimed acquire returned false");
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible acquire was interrupted", e);
+        }
+    }
+
+    @Override
+    public void lockInterruptibly() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        acquire(true, false, 0);
+    }
+
+    @Override
+    public boolean tryLock() {
+        if (heldByMe()) {
+            return reenter(false);
+        }
+        if (casState(0, SELF)) {
+            onAcquired(1);
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long nanos = unit.toNanos(time);
+        if (nanos <= 0) {
+            return tryLock();
+        }
+        return acquire(true, true, nanos);
+    }
+
+    @Override
+    public Held acquire() {
+        lock();
+        return new Held() {
+            private boolean released;
+
+            @Override
+            public void close() {
+                if (!released) {
+                    released = true;
+                    unlock();
+                }
+            }
+        };
+    }
+
+    private boolean heldByMe() {
+        int s = state();
+        return s != 0 && (s & PID_MASK) == SELF && ownerThread() == Thread.currentThread().threadId()
+                // and not a dead process that had our pid (and a thread with our id) before us
+                && (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) == ProcessLiveness.selfStart();
+    }
+
+    private boolean reenter(boolean blocking) {
+        if (reentrant) {
+            int holds = (int) INT.get(mem, base + HOLDS_OFFSET); // plain: only the holder touches it
+            if (holds == Integer.MAX_VALUE) {
+                throw new Error("maximum lock count exceeded on " + this);
+            }
+            INT.set(mem, base + HOLDS_OFFSET, holds + 1);
+            return true;
+        }
+        if (blocking) {
+            throw new IllegalMonitorStateException("thread " + Thread.currentThread().getName()
+                    + " already holds non-reentrant " + this + "; locking it again would deadlock (use rlock())");
+        }
+        return false;
+    }
+
+    /** Records the calling thread as holder; runs right after the CAS that took the lock. */
+    private void onAcquired(int holds) {
+        if (reentrant) {
+            INT.set(mem, base + HOLDS_OFFSET, holds); // a plain lock's count is always 1: not stored
+        }
+        LONG.setOpaque(mem, base + OWNER_THREAD_OFFSET, Thread.currentThread().threadId());
+        // rewritten only when another process held it last: saves stores on the hot path
+        if ((long) LONG.getOpaque(mem, base + OWNER_PID_OFFSET) != SELF
+                || (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) != ProcessLiveness.selfStart()) {
+            LONG.setOpaque(mem, base + OWNER_START_OFFSET, ProcessLiveness.selfStart());
+            LONG.setOpaque(mem, base + OWNER_PID_OFFSET, (long) SELF);
+        }
+    }
+
+    private int holds() {
+        return reentrant ? (int) INT.get(mem, base + HOLDS_OFFSET) : 1; // plain: only the holder touches it
+    }
+
+    /**
+     * @param interruptible whether interrupts abort the wait
+     * @param timed         whether {@code nanos} bounds it
+     * @param nanos         the timeout
+     * @return whether the lock was taken
+     */
+    boolean acquire(boolean interruptible, boolean timed, long nanos) throws InterruptedException {
+        if (heldByMe()) {
+            return reenter(!timed);
+        }
+        if (casState(0, SELF)) {
+            onAcquired(1);
+            return true;
+        }
+        return acquireSlow(interruptible, timed, nanos, 1);
+    }
+
+    private boolean acquireSlow(boolean interruptible, boolean timed, long nanos, int holds) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + nanos;
+        // phase 1: spin while the holder is probably running
+        long spinEnd = start + Waits.spinNanos();
+        int s;
+        int backoff = 1;
+        while (true) {
+            s = state();
+            if (s == 0) {
+                if (casState(0, SELF)) {
+                    onAcquired(holds);
+                    return true;
+                }
+                continue;
+            }
+            long now = System.nanoTime();
+            if (now - spinEnd >= 0 || (timed && now - deadline >= 0)) {
+                break;
+            }
+            // exponential back-off between looks: reading the word pulls its cache line away from
+            // the holder, which then pays for it on release
+            for (int i = 0; i < backoff; i++) {
+                Thread.onSpinWait();
+            }
+            backoff = Math.min(backoff << 1, MAX_SPIN_BACKOFF);
+        }
+        // phase 2: sleep on the word, marked contended so that the release wakes us
+        boolean interrupted = false;
+        boolean firstSleep = true;
+        long lastCheck = System.nanoTime();
+        try {
+            while (true) {
+                s = state();
+                if (s == 0) {
+                    // we cannot know whether others sleep, so take it as contended (Drepper, mutex 2)
+                    if (casState(0, SELF | CONTENDED)) {
+                        onAcquired(holds);
+                        return true;
+                    }
+                    continue;
+                }
+                if ((s & CONTENDED) == 0 && !casState(s, s | CONTENDED)) {
+                    continue;
+                }
+                s |= CONTENDED;
+                long now = System.nanoTime();
+                if (timed && now - deadline >= 0) {
+                    return false;
+                }
+                if (now - lastCheck >= LIVENESS_CHECK_NANOS) {
+                    lastCheck = now;
+                    if (takeOverIfHolderDead(s, holds)) {
+                        return true;
+                    }
+                }
+                long sleep = Waits.slice(deadline, timed, now);
+                if (firstSleep) {
+                    // a holder that died before we came is found after a short first sleep, not a whole slice
+                    sleep = Math.min(sleep, LIVENESS_CHECK_NANOS);
+                    firstSleep = false;
+                }
+                Futex.wait(stateAddress, s, sleep);
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        throw new InterruptedException("interrupted while waiting for " + this);
+                    }
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean takeOverIfHolderDead(int s, int holds) {
+        long pid = s & PID_MASK;
+        long recordedPid = (long) LONG.getOpaque(mem, base + OWNER_PID_OFFSET);
+        long stamp = recordedPid == pid ? (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) : 0;
+        if (ProcessLiveness.isAlive(pid, stamp)) {
+            return false;
+        }
+        long deadThread = ownerThread();
+        if (!casState(s, SELF | CONTENDED)) {
+            return false; // it moved on: someone released or took over first
+        }
+        onAcquired(holds);
+        LOG.warn("{} was held by process {} (thread {}), which died; thread '{}' of process {} took it over."
+                        + " Data the lock protected may have been left half-updated",
+                this, pid, deadThread, Thread.currentThread().getName(), SELF);
+        return true;
+    }
+
+    @Override
+    public void unlock() {
+        int s = state();
+        if (s == 0) {
+            throw new IllegalMonitorStateException("cannot unlock " + this + ": it is not locked");
+        }
+        if (!heldByMe()) {
+            throw new IllegalMonitorStateException("cannot unlock " + this + " from thread '"
+                    + Thread.currentThread().getName() + "' of process " + SELF + ": it is held by process "
+                    + (s & PID_MASK) + ((s & PID_MASK) == SELF ? " thread id " + ownerThread() : ""));
+        }
+        int holds = holds();
+        if (holds > 1) {
+            INT.set(mem, base + HOLDS_OFFSET, holds - 1);
+            return;
+        }
+        release();
+    }
+
+    /** Releases the lock entirely (the caller holds it); wakes one sleeper if the state says one may sleep. */
+    private void release() {
+        if (reentrant) {
+            INT.set(mem, base + HOLDS_OFFSET, 0);
+        }
+        LONG.setOpaque(mem, base + OWNER_THREAD_OFFSET, 0L); // before the release below: no stale id for a later holder
+        int old = (int) INT.getAndSet(mem, base + STATE_OFFSET, 0); // volatile: publishes the critical section
+        if ((old & CONTENDED) != 0) {
+            Futex.wake(stateAddress, 1);
+        }
+    }
+
+    /**
+     * Releases every hold of the calling thread, for a condition wait.
+     *
+     * @return the hold count to restore with {@link #reacquire(int)}
+     * @throws IllegalMonitorStateException if the calling thread does not hold the lock
+     */
+    int releaseFully() {
+        if (!heldByMe()) {
+            throw new IllegalMonitorStateException("thread '" + Thread.currentThread().getName()
+                    + "' must hold " + this + " to wait on its condition");
+        }
+        int holds = holds();
+        release();
+        return holds;
+    }
+
+    /**
+     * Takes the lock back after a condition wait, uninterruptibly, with the hold count it had.
+     *
+     * @param holds the hold count from {@link #releaseFully()}
+     */
+    void reacquire(int holds) {
+        if (casState(0, SELF)) {
+            onAcquired(holds);
+            return;
+        }
+        try {
+            acquireSlow(false, false, 0, holds);
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible acquire was interrupted", e);
+        }
+    }
+
+    /** @throws IllegalMonitorStateException if the calling thread does not hold the lock */
+    void checkHeld(String what) {
+        if (!heldByMe()) {
+            throw new IllegalMonitorStateException("thread '" + Thread.currentThread().getName()
+                    + "' must hold " + this + " to " + what);
+        }
+    }
+
+    @Override
+    public IpcCondition newCondition() {
+        int slot = (int) INT.getAndAdd(mem, base + CONDITIONS_OFFSET, 1);
+        if (slot >= LockDescriptor.MAX_CONDITIONS) {
+            INT.getAndAdd(mem, base + CONDITIONS_OFFSET, -1);
+            throw new IllegalStateException("cannot make another condition of " + this + ": a shared lock has room for "
+                    + LockDescriptor.MAX_CONDITIONS + " conditions and all are taken");
+        }
+        return new ShmCondition(this, slot);
+    }
+
+    /** @return the segment of the lock block */
+    Segment segment() {
+        return segment;
+    }
+
+    /** @return the offset of the lock block in the body */
+    long base() {
+        return base;
+    }
+
+    /** @return the body memory */
+    MemorySegment memory() {
+        return mem;
+    }
+
+    @Serial
+    private Object writeReplace() {
+        return Handles.serialized(reentrant ? Handles.KIND_RLOCK : Handles.KIND_LOCK, segment,
+                HandleDescriptor.newBuilder().putAttributes(Handles.OFFSET, Long.toString(base)));
+    }
+
+    @Override
+    public String toString() {
+        return (reentrant ? "RLock[" : "Lock[") + segment.name() + (base == 0 ? "" : "@" + base) + "]";
+    }
+}

@@ -1,0 +1,79 @@
+package dev.multiproc.shm.internal;
+
+import dev.multiproc.IpcLock;
+import dev.multiproc.SharedLong;
+
+import java.io.Serial;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A {@code long} in shared memory over a {@link ValueDescriptor} of one element: every access is a
+ * volatile (sequentially consistent) access through a {@link VarHandle} on the mapping, so other
+ * processes see it at once. {@link #lock()} is the reentrant lock in the same segment. Thread-safe.
+ * Serializable as a handle.
+ */
+public final class ShmLong implements SharedLong, Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final VarHandle VALUE = ValueLayout.JAVA_LONG.varHandle();
+    private static final long AT = ValueDescriptor.ELEMENTS_OFFSET;
+
+    private final Segment segment;
+    private final MemorySegment mem;
+    private final ShmLock lock;
+
+    /** @param segment a {@link SegmentDescriptor#KIND_LONG} segment */
+    public ShmLong(Segment segment) {
+        this.segment = segment;
+        this.mem = segment.body();
+        this.lock = new ShmLock(segment, ValueDescriptor.LOCK_OFFSET, true);
+    }
+
+    @Override
+    public long get() {
+        return (long) VALUE.getVolatile(mem, AT);
+    }
+
+    @Override
+    public void set(long v) {
+        VALUE.setVolatile(mem, AT, v);
+    }
+
+    @Override
+    public long incrementAndGet() {
+        return (long) VALUE.getAndAdd(mem, AT, 1L) + 1;
+    }
+
+    @Override
+    public long addAndGet(long d) {
+        return (long) VALUE.getAndAdd(mem, AT, d) + d;
+    }
+
+    @Override
+    public long getAndAdd(long d) {
+        return (long) VALUE.getAndAdd(mem, AT, d);
+    }
+
+    @Override
+    public boolean compareAndSet(long expect, long update) {
+        return VALUE.compareAndSet(mem, AT, expect, update);
+    }
+
+    @Override
+    public IpcLock lock() {
+        return lock;
+    }
+
+    @Serial
+    private Object writeReplace() {
+        return Handles.serialized(Handles.KIND_LONG, segment, null);
+    }
+
+    @Override
+    public String toString() {
+        return "SharedLong[" + segment.name() + "]";
+    }
+}

@@ -1,0 +1,15 @@
+/**
+ * Internals of ipc-shm, not part of the contract.
+ *
+ * <p><b>Segments.</b> One memory-mapped file per shared object ({@link dev.multiproc.shm.internal.Segment}),
+ * starting with the header of {@link dev.multiproc.shm.internal.SegmentDescriptor}; each body
+ * layout has its own {@code *Descriptor} class. {@link dev.multiproc.shm.internal.Segments} keeps
+ * this JVM's owned and attached mappings; {@link dev.multiproc.shm.internal.SegmentSweeper} removes
+ * those of dead processes.
+ *
+ * <p><b>Waiting.</b> {@link dev.multiproc.shm.internal.Waits} (spin, then sleep in slices) over
+ * {@link dev.multiproc.shm.internal.Futex}. Every primitive keeps a "someone may sleep" marker
+ * (a contended bit or a sleeper count) so that the waking side calls into the kernel only when
+ * needed.
+ */
+package dev.multiproc.shm.internal;
