@@ -7,6 +7,7 @@ import dev.multiproc.ProcessTarget;
 import dev.multiproc.launcher.internal.ChildProcess;
 import dev.multiproc.launcher.internal.ChildRegistry;
 import dev.multiproc.launcher.internal.LaunchSpec;
+import dev.multiproc.launcher.pool.WorkerPools;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ProcessLauncher;
 
@@ -27,9 +28,11 @@ public final class JvmProcessLauncher implements ProcessLauncher {
         return new ChildProcess(services, name, target, LaunchSpec.inherited());
     }
 
+    /** Workers are child JVMs as {@link #newProcess} starts them, plus {@link PoolOptions#jvmOptions()}. */
     @Override
     public Pool newPool(ContextServices services, PoolOptions options) {
-        throw new UnsupportedOperationException("Pool is being built in the pool work");
+        return WorkerPools.start(services, options, (name, target, jvmOptions) ->
+                new ChildProcess(services, name, target, LaunchSpec.inherited().withJvmOptions(jvmOptions)));
     }
 
     @Override

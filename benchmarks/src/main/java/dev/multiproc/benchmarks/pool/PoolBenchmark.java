@@ -1,0 +1,376 @@
+package dev.multiproc.benchmarks.pool;
+
+import dev.multiproc.Connection;
+import dev.multiproc.ConnectionClosedException;
+import dev.multiproc.Context;
+import dev.multiproc.IpcProcess;
+import dev.multiproc.Multiproc;
+import dev.multiproc.Pipe;
+import dev.multiproc.Pool;
+import dev.multiproc.PoolOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * The pool against Python 3.11's {@code multiprocessing.Pool(2)} on this machine (figures from
+ * {@code /work/shared/anchors/python/RESULTS.md}), with the pipe round trip between two JVMs
+ * measured in the same run as the baseline for latency. Prints a Markdown table.
+ *
+ * <pre>
+ * flock /tmp/bench.lock java ... dev.multiproc.benchmarks.pool.PoolBenchmark [transport [all|latency|cpu]]
+ * </pre>
+ */
+public final class PoolBenchmark {
+    private static final int TASKS = 100_000;
+    private static final int LATENCY_SAMPLES = 5_000;
+    private static final int RTT_SAMPLES = 20_000;
+    private static final int CREATION_SAMPLES = 8;
+    private static final int CPU_TASKS = 8;
+    private static final int CPU_ROUNDS = 5;
+
+    private final List<String[]> rows = new ArrayList<>();
+
+    private PoolBenchmark() {
+    }
+
+    /**
+     * @param args optional transport name (default "pipe")
+     * @throws Exception if a measurement fails
+     */
+    public static void main(String[] args) throws Exception {
+        String transport = args.length > 0 ? args[0] : "pipe";
+        PoolBenchmark bench = new PoolBenchmark();
+        String only = args.length > 1 ? args[1] : "all";
+        switch (only) {
+            case "latency" -> bench.latencyOnly(transport);
+            case "cpu" -> {
+                try (Context ctx = Multiproc.context(transport)) {
+                    bench.cpuScaling(ctx);
+                }
+                bench.print(transport);
+            }
+            case "all" -> bench.run(transport);
+            default -> throw new IllegalArgumentException("second argument must be all, latency or cpu, was " + only);
+        }
+    }
+
+    private void run(String transport) throws Exception {
+        try (Context ctx = Multiproc.context(transport)) {
+            double rtt = pipeRoundTripMicros(ctx);
+            row("pipe RTT, 64 B send_bytes/recv_bytes (baseline)", "median", fmt(rtt) + " us", "50.8 us", "");
+
+            processStart(ctx);
+            creation(ctx, "pool creation to first apply() result, Pool(2)", List.of(), "71.7 ms (spawn)");
+            Path dir = Files.createTempDirectory("pool-bench-");
+            Path aot = dir.resolve("worker.aot");
+            train(ctx, List.of("-XX:AOTCacheOutput=" + aot));
+            if (Files.exists(aot)) {
+                creation(ctx, "  same, workers with -XX:AOTCache (JDK 25 AOT cache)", List.of("-XX:AOTCache=" + aot),
+                        "71.7 ms (spawn)");
+            } else {
+                row("  AOT cache", "-", "training wrote no cache", "", "");
+            }
+            Path jsa = dir.resolve("worker.jsa");
+            List<String> cds = List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + jsa);
+            train(ctx, cds);
+            creation(ctx, "  same, workers with dynamic AppCDS archive", cds, "71.7 ms (spawn)");
+            creation(ctx, "  same, workers with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+                    List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), "71.7 ms (spawn)");
+
+            try (Pool pool = ctx.pool(2)) {
+                List<Integer> items = IntStream.range(0, TASKS).boxed().toList();
+                for (int i = 0; i < 3; i++) {
+                    pool.map(x -> x * x, items);
+                    pool.map(x -> x * x, items, 1);
+                }
+                double chunk1 = median(5, () -> rate(() -> pool.map(x -> x * x, items, 1)));
+                row("map(x -> x * x, 100 000 ints, chunksize 1), Pool(2)", "throughput", fmtRate(chunk1),
+                        "37 504 tasks/s", ratio(chunk1 / 37_504) + " (target >= 8x)");
+                double chunkDefault = median(7, () -> rate(() -> pool.map(x -> x * x, items)));
+                row("map(x -> x * x, 100 000 ints), default chunksize (12 500)", "throughput",
+                        fmtRate(chunkDefault), "4 925 213 tasks/s", ratio(chunkDefault / 4_925_213) + " (target >= 1x)");
+                double unordered = median(3, () -> rate(() -> {
+                    Iterator<Integer> it = pool.imapUnordered(x -> x * x, items);
+                    while (it.hasNext()) {
+                        it.next();
+                    }
+                }));
+                row("imapUnordered(x -> x * x, 100 000 ints), chunksize 1", "throughput", fmtRate(unordered),
+                        "42 680 tasks/s", ratio(unordered / 42_680));
+
+                latency(pool, rtt);
+            }
+            cpuScaling(ctx);
+        }
+        print(transport);
+    }
+
+    /**
+     * Only the pipe round trip and the apply latency, interleaved in rounds so that both see
+     * the same load: for tuning the hot path.
+     */
+    private void latencyOnly(String transport) throws Exception {
+        int rounds = 10;
+        int per = 1_000;
+        long[] rtt = new long[rounds * per];
+        long[] lat = new long[rounds * per];
+        try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
+            for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path
+                pool.applyAsync(() -> null).get();
+            }
+            for (int r = 0; r < rounds; r++) {
+                echo.sample(rtt, r * per, per);
+                for (int i = r * per; i < (r + 1) * per; i++) {
+                    long t0 = System.nanoTime();
+                    pool.applyAsync(() -> null).get();
+                    lat[i] = System.nanoTime() - t0;
+                }
+            }
+        }
+        Arrays.sort(rtt);
+        Arrays.sort(lat);
+        double r = rtt[rtt.length / 2] / 1e3;
+        double m = lat[lat.length / 2] / 1e3;
+        row("pipe RTT, 64 B send_bytes/recv_bytes (baseline, interleaved)", "median", fmt(r) + " us", "50.8 us", "");
+        row("applyAsync(noop).get() latency (interleaved)", "median", fmt(m) + " us", "162.7 us",
+                fmt(m / r) + "x pipe RTT (target <= 1.5x)");
+        print(transport);
+    }
+
+    private void latency(Pool pool, double rtt) throws Exception {
+        for (int i = 0; i < 2_000; i++) {
+            pool.applyAsync(() -> null).get();
+        }
+        long[] lat = new long[LATENCY_SAMPLES];
+        for (int i = 0; i < LATENCY_SAMPLES; i++) {
+            long t0 = System.nanoTime();
+            pool.applyAsync(() -> null).get();
+            lat[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(lat);
+        double med = lat[lat.length / 2] / 1e3;
+        row("applyAsync(noop).get() latency", "median", fmt(med) + " us", "162.7 us",
+                fmt(med / rtt) + "x pipe RTT (target <= 1.5x); " + ratio(162.7 / med) + " faster than Python");
+        row("applyAsync(noop).get() latency", "p99", fmt(lat[lat.length * 99 / 100] / 1e3) + " us",
+                "3 047 us", "");
+    }
+
+    // ------------------------------------------------------------------ measurements
+
+    /** A child JVM echoing on a duplex pipe: the baseline round trip. */
+    private static final class Echo implements AutoCloseable {
+        private final IpcProcess process;
+        private final Connection mine;
+        private final byte[] msg = new byte[64];
+
+        Echo(Context ctx) {
+            Pipe pipe = ctx.pipe(true);
+            Connection childEnd = pipe.right();
+            process = ctx.process("pipe-echo", () -> {
+                try {
+                    while (true) {
+                        childEnd.sendBytes(childEnd.recvBytes());
+                    }
+                } catch (ConnectionClosedException done) {
+                    // the parent closed its end
+                }
+            }).start();
+            mine = pipe.left();
+            sample(new long[2_000], 0, 2_000);
+        }
+
+        void sample(long[] into, int from, int count) {
+            for (int i = from; i < from + count; i++) {
+                long t0 = System.nanoTime();
+                mine.sendBytes(msg);
+                mine.recvBytes();
+                into[i] = System.nanoTime() - t0;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            mine.close();
+            process.join(java.time.Duration.ofSeconds(10));
+        }
+    }
+
+    private static double pipeRoundTripMicros(Context ctx) throws Exception {
+        try (Echo echo = new Echo(ctx)) {
+            long[] rtt = new long[RTT_SAMPLES];
+            echo.sample(rtt, 0, RTT_SAMPLES);
+            Arrays.sort(rtt);
+            return rtt[rtt.length / 2] / 1e3;
+        }
+    }
+
+    /** The launcher's own cost, which bounds pool start: a child JVM started until its first pipe message. */
+    private void processStart(Context ctx) throws Exception {
+        double[] ms = new double[CREATION_SAMPLES];
+        for (int i = 0; i < CREATION_SAMPLES; i++) {
+            Pipe pipe = ctx.pipe(false);
+            Connection childEnd = pipe.right();
+            long t0 = System.nanoTime();
+            IpcProcess p = ctx.process(() -> childEnd.send("up")).start();
+            pipe.left().recv();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            p.join();
+            pipe.left().close();
+        }
+        Arrays.sort(ms);
+        row("process start until its first pipe message (launcher baseline)", "median", fmt(ms[ms.length / 2]) + " ms",
+                "81.7 ms (spawn)", "min " + fmt(ms[0]) + " ms");
+    }
+
+    /** Runs a one-worker pool with {@code options} and closes it, so the worker JVM writes its archive. */
+    private static void train(Context ctx, List<String> options) {
+        try (Pool pool = ctx.pool(PoolOptions.builder().processes(1).jvmOptions(options).build())) {
+            pool.map(x -> x * x, IntStream.range(0, 10_000).boxed().toList(), 1);
+            pool.apply(() -> null);
+        }
+    }
+
+    private void creation(Context ctx, String name, List<String> options, String python) {
+        double[] ms = new double[CREATION_SAMPLES];
+        for (int i = 0; i < CREATION_SAMPLES; i++) {
+            long t0 = System.nanoTime();
+            Pool pool = ctx.pool(PoolOptions.builder().processes(2).jvmOptions(options).build());
+            pool.apply(() -> null);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            pool.close();
+        }
+        Arrays.sort(ms);
+        row(name, "median", fmt(ms[ms.length / 2]) + " ms", python, "min " + fmt(ms[0]) + " ms");
+    }
+
+    /**
+     * Serial in this JVM vs {@code Pool(2)} vs two threads of this JVM (the JDK baseline: what two
+     * CPUs give on this machine right now, whatever else runs on it), in alternating rounds.
+     */
+    private void cpuScaling(Context ctx) throws Exception {
+        long n = calibrate();
+        List<Long> work = java.util.Collections.nCopies(CPU_TASKS, n);
+        double[] serial = new double[CPU_ROUNDS];
+        double[] parallel = new double[CPU_ROUNDS];
+        double[] threads = new double[CPU_ROUNDS];
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (Pool pool = ctx.pool(2)) {
+            pool.map(PoolBenchmark::cpuTask, work, 1); // workers up and compiled
+            for (int r = 0; r < CPU_ROUNDS; r++) {
+                long t0 = System.nanoTime();
+                for (long w : work) {
+                    cpuTask(w);
+                }
+                serial[r] = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                pool.map(PoolBenchmark::cpuTask, work, 1);
+                parallel[r] = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                List<java.util.concurrent.Future<Long>> fs = new ArrayList<>();
+                for (long w : work) {
+                    fs.add(two.submit(() -> cpuTask(w)));
+                }
+                for (java.util.concurrent.Future<Long> f : fs) {
+                    f.get();
+                }
+                threads[r] = (System.nanoTime() - t0) / 1e9;
+            }
+        } finally {
+            two.shutdown();
+        }
+        Arrays.sort(serial);
+        Arrays.sort(parallel);
+        Arrays.sort(threads);
+        double s = serial[CPU_ROUNDS / 2];
+        double p = parallel[CPU_ROUNDS / 2];
+        double t = threads[CPU_ROUNDS / 2];
+        row(CPU_TASKS + " CPU-bound tasks (~100 ms each): serial vs Pool(2).map(chunksize 1)", "speedup",
+                fmt(s / p) + "x (" + fmt(s) + " s / " + fmt(p) + " s)", "1.77x", "target >= 1.9x");
+        row("  baseline: same tasks on 2 threads of this JVM (what 2 CPUs give right now)", "speedup",
+                fmt(s / t) + "x (" + fmt(t) + " s)", "", "pool / threads = " + fmt(t / p));
+    }
+
+    /** @return the iterations that make {@link #cpuTask(long)} take about 100 ms here */
+    private static long calibrate() {
+        long n = 1_000_000;
+        for (int i = 0; i < 5; i++) {
+            cpuTask(n);
+        }
+        while (true) {
+            long t0 = System.nanoTime();
+            cpuTask(n);
+            long took = System.nanoTime() - t0;
+            if (took > 20_000_000) {
+                return (long) (n * (100_000_000.0 / took));
+            }
+            n *= 4;
+        }
+    }
+
+    /** A strictly sequential xorshift chain: no vectorization, no shortcut. */
+    static long cpuTask(long n) {
+        long x = 88172645463325252L;
+        for (long i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+        }
+        return x;
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private interface Measure {
+        double get() throws Exception;
+    }
+
+    private static double median(int runs, Measure m) throws Exception {
+        double[] v = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            v[i] = m.get();
+        }
+        Arrays.sort(v);
+        return v[runs / 2];
+    }
+
+    private static double rate(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return TASKS / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private void row(String... cells) {
+        rows.add(cells);
+    }
+
+    private void print(String transport) {
+        System.out.println();
+        System.out.println("Pool benchmark, transport " + transport + ", " + Runtime.getRuntime().availableProcessors()
+                + " CPUs, Java " + Runtime.version());
+        System.out.println();
+        System.out.println("| workload | metric | Multiproc | Python 3.11 (fork) | vs Python / target |");
+        System.out.println("|---|---|---|---|---|");
+        for (String[] r : rows) {
+            System.out.println("| " + String.join(" | ", r) + " |");
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.2f", v);
+    }
+
+    private static String fmtRate(double v) {
+        return String.format(Locale.ROOT, "%,.0f tasks/s", v).replace(',', ' ');
+    }
+
+    private static String ratio(double v) {
+        return String.format(Locale.ROOT, "%.2fx", v);
+    }
+}

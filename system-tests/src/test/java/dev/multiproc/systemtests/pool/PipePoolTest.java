@@ -1,0 +1,9 @@
+package dev.multiproc.systemtests.pool;
+
+/** The pool contract over the "pipe" transport. */
+class PipePoolTest extends PoolContractTest {
+    @Override
+    String transport() {
+        return "pipe";
+    }
+}

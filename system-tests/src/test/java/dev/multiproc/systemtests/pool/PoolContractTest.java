@@ -1,0 +1,431 @@
+package dev.multiproc.systemtests.pool;
+
+import dev.multiproc.Context;
+import dev.multiproc.Multiproc;
+import dev.multiproc.Pool;
+import dev.multiproc.PoolOptions;
+import dev.multiproc.RemoteException;
+import dev.multiproc.SerializationException;
+import dev.multiproc.WorkerLostException;
+import dev.multiproc.systemtests.LeakCheck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * CPython's pool tests, in Java, against real worker JVMs: one subclass per transport. Tests of
+ * plain behaviour share one pool; lifecycle tests make their own.
+ */
+@ExtendWith(LeakCheck.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+abstract class PoolContractTest {
+    private Context ctx;
+    private Pool shared;
+
+    /** @return the transport under test */
+    abstract String transport();
+
+    @BeforeAll
+    void openContext() {
+        ctx = Multiproc.context(transport());
+        shared = ctx.pool(2);
+    }
+
+    @AfterAll
+    void closeContext() {
+        if (shared != null) {
+            shared.close();
+        }
+        if (ctx != null) {
+            ctx.close();
+        }
+    }
+
+    private static List<Integer> range(int n) {
+        return IntStream.range(0, n).boxed().toList();
+    }
+
+    private static List<Integer> squares(int n) {
+        return range(n).stream().map(x -> x * x).toList();
+    }
+
+    // ------------------------------------------------------------------ results and order
+
+    @Test
+    void applyMapImapAndImapUnorderedGiveTheRightResultsInTheRightOrder() throws Exception {
+        assertThat(shared.apply(() -> 6 * 7)).isEqualTo(42);
+        assertThat(shared.applyAsync(() -> "async").get(10, TimeUnit.SECONDS)).isEqualTo("async");
+        assertThat(shared.submit(() -> List.of(1, 2)).get(10, TimeUnit.SECONDS)).isEqualTo(List.of(1, 2));
+        assertThat(shared.<Integer, Integer>map(x -> x * x, range(1000))).isEqualTo(squares(1000));
+        assertThat(shared.<Integer, Integer>map(x -> x * x, range(100), 1)).isEqualTo(squares(100));
+        assertThat(shared.<Integer, Integer>mapAsync(x -> x * x, range(100)).get(10, TimeUnit.SECONDS))
+                .isEqualTo(squares(100));
+        List<Integer> imapped = new ArrayList<>();
+        shared.<Integer, Integer>imap(x -> x * x, range(300)).forEachRemaining(imapped::add);
+        assertThat(imapped).isEqualTo(squares(300));
+        List<Integer> chunked = new ArrayList<>();
+        shared.<Integer, Integer>imap(x -> x * x, range(300), 7).forEachRemaining(chunked::add);
+        assertThat(chunked).isEqualTo(squares(300));
+        List<Integer> unordered = new ArrayList<>();
+        shared.<Integer, Integer>imapUnordered(x -> x * x, range(300), 3).forEachRemaining(unordered::add);
+        assertThat(unordered).containsExactlyInAnyOrderElementsOf(squares(300));
+    }
+
+    @Test
+    void tasksRunInOtherProcesses() {
+        Set<Long> pids = new HashSet<>(shared.<Integer, Long>map(x -> WorkerSide.pid(), range(200), 1));
+        assertThat(pids).doesNotContain(ProcessHandle.current().pid()).isNotEmpty();
+        assertThat(shared.processes()).isEqualTo(2);
+        assertThat(shared.apply(() -> Multiproc.currentProcess().name())).matches("Pool-\\d+-Worker-\\d+");
+    }
+
+    @Test
+    void emptyInput() throws Exception {
+        assertThat(shared.<Integer, Integer>map(x -> x, List.of())).isEmpty();
+        assertThat(shared.<Integer, Integer>mapAsync(x -> x, List.of()).get(10, TimeUnit.SECONDS)).isEmpty();
+        assertThat(shared.<Integer, Integer>imap(x -> x, List.of()).hasNext()).isFalse();
+        assertThat(shared.<Integer, Integer>imapUnordered(x -> x, List.of()).hasNext()).isFalse();
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    @Test
+    void taskExceptionsKeepClassMessageAndRemoteStackIncludingAtChunkBoundaries() {
+        for (int bad : new int[]{0, 9, 10, 99}) {
+            assertThatThrownBy(() -> shared.<Integer, Integer>map(x -> {
+                if (x == bad) {
+                    throw new IllegalStateException("bad input " + x);
+                }
+                return x;
+            }, range(100), 10))
+                    .isInstanceOf(RemoteException.class)
+                    .hasMessageContaining("java.lang.IllegalStateException: bad input " + bad)
+                    .cause().isInstanceOf(IllegalStateException.class).hasMessage("bad input " + bad)
+                    .satisfies(c -> assertThat(c.getStackTrace()).anyMatch(
+                            f -> f.getClassName().startsWith(PoolContractTest.class.getName())));
+        }
+        RemoteException remote = org.assertj.core.api.Assertions.catchThrowableOfType(RemoteException.class,
+                () -> shared.apply(() -> {
+                    throw new UnsupportedOperationException("remote");
+                }));
+        assertThat(remote.pid()).isNotEqualTo(ProcessHandle.current().pid());
+        assertThat(remote.remoteClassName()).isEqualTo(UnsupportedOperationException.class.getName());
+
+        CompletableFuture<Integer> f = shared.applyAsync(() -> 1 / 0);
+        assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ArithmeticException.class);
+    }
+
+    @Test
+    void imapRaisesTaskErrorsAtTheirPositionAndContinues() {
+        Iterator<Integer> it = shared.imap(x -> {
+            if (x % 10 == 9) {
+                throw new IllegalArgumentException("nine " + x);
+            }
+            return x;
+        }, range(30), 3);
+        List<Object> seen = new ArrayList<>();
+        while (it.hasNext()) {
+            try {
+                seen.add(it.next());
+            } catch (RemoteException e) {
+                seen.add(e.getCause().getMessage());
+            }
+        }
+        assertThat(seen).hasSize(30);
+        assertThat(seen.get(9)).isEqualTo("nine 9");
+        assertThat(seen.get(29)).isEqualTo("nine 29");
+        assertThat(seen.get(10)).isEqualTo(10);
+    }
+
+    @Test
+    void exceptionsFromTheInputIterable() {
+        Iterable<Integer> brokenAt5 = () -> new Iterator<>() {
+            int i;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Integer next() {
+                if (i == 5) {
+                    throw new IllegalStateException("input broke at 5");
+                }
+                return i++;
+            }
+        };
+        assertThatThrownBy(() -> shared.map(x -> x, brokenAt5)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("input broke at 5");
+        for (int chunksize : new int[]{1, 2, 5}) {
+            Iterator<Integer> it = shared.imap(x -> x * 10, brokenAt5, chunksize);
+            assertThat(List.of(it.next(), it.next(), it.next(), it.next(), it.next())).containsExactly(0, 10, 20, 30, 40);
+            assertThatThrownBy(it::next).isInstanceOf(IllegalStateException.class).hasMessage("input broke at 5");
+            assertThat(it.hasNext()).isFalse();
+        }
+    }
+
+    @Test
+    void getWithATimeoutTimesOut() {
+        Future<Long> slow = shared.submit(() -> {
+            Thread.sleep(2_000); // a slow task, not synchronization
+            return 1L;
+        });
+        assertThatThrownBy(() -> slow.get(50, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+    }
+
+    @Test
+    void unserializableResultsAndTasks() {
+        long pid = shared.apply(WorkerSide::pid);
+        CompletableFuture<Object> bad = shared.applyAsync(() -> new Object());
+        assertThatThrownBy(bad::get).hasCauseInstanceOf(SerializationException.class);
+        assertThatThrownBy(() -> shared.apply(() -> new Object())).isInstanceOf(RemoteException.class)
+                .hasCauseInstanceOf(SerializationException.class);
+        assertThat(shared.<Integer, Long>map(x -> WorkerSide.pid(), range(20), 1)).contains(pid);
+
+        Object notSerializable = new Object();
+        assertThatThrownBy(() -> shared.apply(() -> notSerializable.hashCode()))
+                .isInstanceOf(SerializationException.class);
+        java.util.concurrent.Callable<Integer> plain = () -> 1;
+        assertThatThrownBy(() -> shared.submit(plain)).isInstanceOf(RejectedExecutionException.class)
+                .hasCauseInstanceOf(SerializationException.class);
+        Runnable runnable = () -> { };
+        assertThatThrownBy(() -> shared.execute(runnable)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void invalidOptionsAreRejected() {
+        assertThatThrownBy(() -> ctx.pool(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+        assertThatThrownBy(() -> PoolOptions.builder().processes(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PoolOptions.builder().maxTasksPerChild(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> shared.map(x -> x, range(3), 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("chunksize");
+        assertThatThrownBy(() -> shared.imap(x -> x, range(3), -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ------------------------------------------------------------------ laziness
+
+    @Test
+    void imapOverAnInfiniteIteratorTakesTheFirstThousandResults() {
+        Iterable<Long> naturals = () -> new Iterator<>() {
+            long n;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Long next() {
+                return n++;
+            }
+        };
+        Iterator<Long> it = shared.imap(x -> x * 2, naturals);
+        for (long i = 0; i < 1000; i++) {
+            assertThat(it.next()).isEqualTo(2 * i);
+        }
+        Iterator<Long> unordered = shared.imapUnordered(x -> x * 2, naturals, 10);
+        Set<Long> got = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            got.add(unordered.next());
+        }
+        assertThat(got).hasSize(1000);
+    }
+
+    // ------------------------------------------------------------------ workers
+
+    @Test
+    void initializerRunsOnceInEachWorkerBeforeItsFirstTask() {
+        PoolOptions options = PoolOptions.builder().processes(2)
+                .initializer(() -> WorkerSide.INITIALIZED.incrementAndGet()).build();
+        try (Pool pool = ctx.pool(options)) {
+            List<String> seen = pool.map(x -> WorkerSide.pid() + ":" + WorkerSide.INITIALIZED.get(), range(100), 1);
+            Map<String, Long> byWorker = seen.stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+            assertThat(byWorker.keySet()).allSatisfy(s -> assertThat(s).endsWith(":1"));
+        }
+    }
+
+    @Test
+    void maxTasksPerChildReplacesWorkers() {
+        PoolOptions options = PoolOptions.builder().processes(1).maxTasksPerChild(2).build();
+        try (Pool pool = ctx.pool(options)) {
+            List<Long> pids = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                pids.add(pool.apply(WorkerSide::pid));
+            }
+            assertThat(new HashSet<>(pids)).hasSize(3);
+            assertThat(pids.get(0)).isEqualTo(pids.get(1));
+        }
+    }
+
+    @Test
+    void maxTasksPerChildOneWithShutdownDoesNotHang() throws Exception {
+        Pool pool = ctx.pool(PoolOptions.builder().processes(2).maxTasksPerChild(1).build());
+        List<CompletableFuture<Long>> pids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pids.add(pool.applyAsync(WorkerSide::pid));
+        }
+        pool.shutdown();
+        assertThat(pool.awaitTermination(40, TimeUnit.SECONDS)).isTrue();
+        assertThat(pids.stream().map(CompletableFuture::join).distinct().count()).isEqualTo(6);
+    }
+
+    @Test
+    void terminateWithTenThousandPendingTasksReturnsWithinTwoSeconds() {
+        Pool pool = ctx.pool(2);
+        List<CompletableFuture<Long>> futures = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            futures.add(pool.applyAsync(() -> WorkerSide.spin(1_000_000)));
+        }
+        long start = System.nanoTime();
+        pool.terminate();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2_000);
+        assertThat(pool.isTerminated()).isTrue();
+        assertThat(futures).allSatisfy(f -> assertThat(f).isDone());
+        assertThat(futures.stream().filter(CompletableFuture::isCancelled).count()).isGreaterThan(9_000);
+    }
+
+    @Test
+    void useAfterShutdownIsRejected() {
+        Pool pool = ctx.pool(1);
+        pool.shutdown();
+        assertThatThrownBy(() -> pool.apply(() -> 1)).isInstanceOf(RejectedExecutionException.class);
+        assertThatThrownBy(() -> pool.map(x -> x, range(3))).isInstanceOf(RejectedExecutionException.class);
+        assertThatThrownBy(() -> pool.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class);
+        pool.close();
+        assertThat(pool.isTerminated()).isTrue();
+    }
+
+    @Test
+    void noWorkerJvmIsLeftAfterClose() {
+        Pool pool = ctx.pool(2);
+        Set<Long> pids = new HashSet<>(pool.<Integer, Long>map(x -> WorkerSide.pid(), range(50), 1));
+        pool.close();
+        assertThat(pool.isTerminated()).isTrue();
+        assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                .as("worker %d alive after close()", pid).isFalse());
+    }
+
+    // ------------------------------------------------------------------ worker death
+
+    @Test
+    void aWorkerKilledDuringALongMapFailsItsTasksAndThePoolGoesOn() {
+        try (Pool pool = ctx.pool(2)) {
+            assertThatThrownBy(() -> pool.map(x -> {
+                if (x == 57) {
+                    WorkerSide.killSelf();
+                }
+                return WorkerSide.spin(20_000);
+            }, range(400), 1))
+                    .isInstanceOf(WorkerLostException.class)
+                    .hasMessageContaining("exit code -9")
+                    .hasMessageMatching("(?s).*worker Pool-\\d+-Worker-\\d+ \\(pid \\d+\\).*");
+            assertThat(pool.<Integer, Integer>map(x -> x + 1, range(100))).isEqualTo(
+                    range(100).stream().map(x -> x + 1).toList());
+        }
+    }
+
+    @Test
+    void aWorkerDyingDuringImapFailsOnlyTheItemsItHeld() {
+        try (Pool pool = ctx.pool(2)) {
+            Iterator<Integer> it = pool.imap(x -> {
+                if (x == 40) {
+                    System.exit(7);
+                }
+                WorkerSide.spin(20_000);
+                return x;
+            }, range(200));
+            List<Integer> got = new ArrayList<>();
+            List<WorkerLostException> lost = new ArrayList<>();
+            while (it.hasNext()) {
+                try {
+                    got.add(it.next());
+                } catch (WorkerLostException e) {
+                    lost.add(e);
+                }
+            }
+            assertThat(got.size() + lost.size()).isEqualTo(200);
+            assertThat(got).isSorted().doesNotContain(40);
+            assertThat(lost).isNotEmpty().allSatisfy(e -> assertThat(e.exitCode()).hasValue(7));
+        }
+    }
+
+    @Test
+    void aWorkerDyingUnderApplyAsyncFailsItsFuturesAndTheOthersComplete() throws Exception {
+        try (Pool pool = ctx.pool(2)) {
+            List<CompletableFuture<Long>> futures = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                int n = i;
+                futures.add(pool.applyAsync(() -> {
+                    if (n == 10) {
+                        WorkerSide.killSelf();
+                    }
+                    return WorkerSide.spin(100_000);
+                }));
+            }
+            int lost = 0;
+            for (CompletableFuture<Long> f : futures) {
+                try {
+                    f.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(WorkerLostException.class).hasMessageContaining("-9");
+                    lost++;
+                }
+            }
+            assertThat(lost).isPositive().isLessThan(30);
+            assertThatThrownBy(() -> futures.get(10).get()).hasCauseInstanceOf(WorkerLostException.class);
+        }
+    }
+
+    @Test
+    void aWorkerRunningOutOfMemoryIsReplaced() {
+        PoolOptions options = PoolOptions.builder().processes(1)
+                .jvmOptions(List.of("-Xmx48m", "-XX:+ExitOnOutOfMemoryError")).build();
+        try (Pool pool = ctx.pool(options)) {
+            assertThat(pool.apply(() -> Runtime.getRuntime().maxMemory())).isLessThan(64L << 20);
+            assertThatThrownBy(() -> pool.apply(WorkerSide::exhaustHeap)).isInstanceOf(WorkerLostException.class)
+                    .hasMessageContaining("exit code 3");
+            assertThat(pool.apply(() -> 5)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void workersThatCannotStartFailTheTasksWithTheReason() {
+        PoolOptions options = PoolOptions.builder().processes(1).jvmOptions(List.of("-XX:+NoSuchOption")).build();
+        try (Pool pool = ctx.pool(options)) {
+            assertThatThrownBy(() -> pool.apply(() -> 1)).isInstanceOf(dev.multiproc.IpcException.class)
+                    .hasMessageContaining("cannot start workers").hasMessageContaining("exit code 1");
+        }
+    }
+
+    @Test
+    void cancelledFuturesOfATerminatedPool() {
+        Pool pool = ctx.pool(1);
+        CompletableFuture<Long> f = pool.applyAsync(() -> WorkerSide.spin(Long.MAX_VALUE));
+        pool.terminate();
+        assertThatThrownBy(f::join).isInstanceOf(CancellationException.class);
+    }
+}

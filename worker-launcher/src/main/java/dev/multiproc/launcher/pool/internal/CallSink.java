@@ -1,0 +1,76 @@
+package dev.multiproc.launcher.pool.internal;
+
+import dev.multiproc.Serializer;
+import dev.multiproc.wire.RemoteError;
+import dev.multiproc.wire.TaskResult;
+
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The outcome of one callable ({@code apply}, {@code applyAsync}, {@code submit}): its future,
+ * and for {@code apply} the remote error, to throw as {@link dev.multiproc.RemoteException}.
+ *
+ * @param <R> the result type
+ */
+final class CallSink<R> implements TaskSink {
+    private final Serializer serializer;
+    private final SpinningFuture<R> future = new SpinningFuture<>();
+    private volatile Object failure;
+
+    CallSink(Serializer serializer) {
+        this.serializer = serializer;
+    }
+
+    SpinningFuture<R> future() {
+        return future;
+    }
+
+    @Override
+    public void completed(PoolTask task, TaskResult result) {
+        RemoteError error = Failures.firstError(result);
+        if (error != null) {
+            failure = error;
+            future.completeExceptionally(Failures.forFuture(error, serializer));
+            return;
+        }
+        R value;
+        try {
+            byte[] outputs = result.getPackedOutputs().toByteArray();
+            int[] index = PackedValues.index(outputs);
+            value = serializer.deserialize(outputs, index[0], index[1]);
+        } catch (RuntimeException unreadable) { // not readable here, or a malformed result
+            failure = unreadable;
+            future.completeExceptionally(unreadable);
+            return;
+        }
+        future.complete(value);
+    }
+
+    @Override
+    public void failed(PoolTask task, Throwable error) {
+        failure = error;
+        future.completeExceptionally(error);
+    }
+
+    @Override
+    public boolean abandoned() {
+        return future.isDone();
+    }
+
+    /**
+     * Waits for the result, as {@code apply} does.
+     *
+     * @return the result
+     * @throws dev.multiproc.RemoteException whose cause is the task's exception
+     */
+    R await() {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Object f = failure;
+            throw Failures.forCaller(f != null ? f : e.getCause(), serializer);
+        } catch (InterruptedException e) {
+            throw Failures.interrupted(e, "the result of a pool task");
+        }
+    }
+}

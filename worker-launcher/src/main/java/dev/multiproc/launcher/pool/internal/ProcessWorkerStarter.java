@@ -1,0 +1,88 @@
+package dev.multiproc.launcher.pool.internal;
+
+import dev.multiproc.Connection;
+import dev.multiproc.IpcProcess;
+import dev.multiproc.Pipe;
+import dev.multiproc.ProcessTarget;
+import dev.multiproc.launcher.pool.WorkerProcessFactory;
+import dev.multiproc.spi.Channels;
+
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Starts a worker as a child JVM ({@link IpcProcess}, daemon) running a {@link WorkerLoop} over
+ * a duplex {@link Pipe} of the pool's transport: the pool keeps the left end, the worker gets
+ * the right end inside its target.
+ */
+final class ProcessWorkerStarter implements WorkerStarter {
+    private final Channels channels;
+    private final WorkerProcessFactory factory;
+    private final List<String> jvmOptions;
+
+    ProcessWorkerStarter(Channels channels, WorkerProcessFactory factory, List<String> jvmOptions) {
+        this.channels = channels;
+        this.factory = factory;
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    @Override
+    public WorkerChannel start(String name, ProcessTarget initializer) {
+        Pipe pipe = channels.pipe(true);
+        Connection mine = pipe.left();
+        try {
+            IpcProcess process = factory.newWorker(name, new WorkerLoop(pipe.right(), initializer), jvmOptions);
+            process.setDaemon(true);
+            process.start();
+            return new ProcessChannel(process, mine);
+        } catch (RuntimeException | Error e) {
+            mine.close();
+            throw e;
+        }
+    }
+
+    /** A worker JVM and the pool's end of its pipe. */
+    private static final class ProcessChannel implements WorkerChannel {
+        private final IpcProcess process;
+        private final Connection connection;
+        private final CompletableFuture<OptionalInt> exited;
+
+        ProcessChannel(IpcProcess process, Connection connection) {
+            this.process = process;
+            this.connection = connection;
+            this.exited = process.onExit().handle((p, error) -> process.exitCode());
+        }
+
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void send(byte[] frame) {
+            connection.sendBytes(frame);
+        }
+
+        @Override
+        public byte[] receive() {
+            return connection.recvBytes();
+        }
+
+        @Override
+        public CompletableFuture<OptionalInt> exited() {
+            return exited;
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+        }
+
+        @Override
+        public void kill() {
+            process.kill();
+            connection.close();
+        }
+    }
+}

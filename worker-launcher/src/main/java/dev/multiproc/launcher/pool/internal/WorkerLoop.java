@@ -1,0 +1,47 @@
+package dev.multiproc.launcher.pool.internal;
+
+import dev.multiproc.Connection;
+import dev.multiproc.ProcessTarget;
+import dev.multiproc.Serializer;
+
+import java.io.Serial;
+import java.util.Objects;
+
+/**
+ * What a pool worker JVM runs: the {@link WorkerRuntime} over the worker's end of its duplex
+ * {@link Connection}, which travels to the worker as a handle inside this target.
+ */
+public final class WorkerLoop implements ProcessTarget {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    private final Connection connection;
+    private final ProcessTarget initializer;
+
+    /**
+     * @param connection  the worker's end of its task channel
+     * @param initializer run once before the first task, or null
+     */
+    public WorkerLoop(Connection connection, ProcessTarget initializer) {
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.initializer = initializer;
+    }
+
+    @Override
+    public void run() throws Exception {
+        try (Connection c = connection) {
+            FrameChannel frames = new FrameChannel() {
+                @Override
+                public byte[] receive() {
+                    return c.recvBytes();
+                }
+
+                @Override
+                public void send(byte[] frame) {
+                    c.sendBytes(frame);
+                }
+            };
+            new WorkerRuntime(frames, Serializer.standard()).run(initializer);
+        }
+    }
+}
