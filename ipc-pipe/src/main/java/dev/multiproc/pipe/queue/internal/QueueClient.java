@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -429,9 +430,17 @@ public final class QueueClient {
         try {
             checkUsable();
             if (link == null) {
-                boolean interrupted = Thread.interrupted(); // an interrupt would abort the connect and close the channel
+                // An interrupt would abort the connect and close the channel: it is set aside and
+                // given back to the caller, and a connect it aborted midway is tried again.
+                boolean interrupted = Thread.interrupted();
                 try {
-                    link = new RemoteLink(this);
+                    while (link == null) {
+                        try {
+                            link = new RemoteLink(this);
+                        } catch (ClosedByInterruptException e) {
+                            interrupted |= Thread.interrupted();
+                        }
+                    }
                 } catch (IOException e) {
                     failure = ownerGone("cannot connect to " + queue.path() + " (" + e + ")");
                     throw failure;
