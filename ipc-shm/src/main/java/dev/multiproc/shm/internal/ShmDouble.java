@@ -34,13 +34,7 @@ public final class ShmDouble extends ShmValue implements SharedDouble {
 
     @Override
     public double addAndGet(double d) {
-        while (true) {
-            double old = (double) VALUE.getVolatile(mem, AT);
-            double updated = old + d;
-            if (VALUE.compareAndSet(mem, AT, old, updated)) { // compares bit patterns
-                return updated;
-            }
-        }
+        return addAndGetDouble(AT, d);
     }
 
     @Override

@@ -54,14 +54,7 @@ public final class ShmDoubleArray extends ShmArray implements SharedDoubleArray 
 
     @Override
     public double addAndGet(int i, double d) {
-        long at = offset(i);
-        while (true) {
-            double old = (double) ELEMENT.getVolatile(mem, at);
-            double updated = old + d;
-            if (ELEMENT.compareAndSet(mem, at, old, updated)) { // compares bit patterns
-                return updated;
-            }
-        }
+        return addAndGetDouble(offset(i), d);
     }
 
     @Override
