@@ -1,11 +1,8 @@
 package dev.multiproc.shm.internal;
 
-import dev.multiproc.IpcLock;
 import dev.multiproc.SharedDouble;
 
 import java.io.Serial;
-import java.io.Serializable;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
@@ -15,21 +12,14 @@ import java.lang.invoke.VarHandle;
  * processes see it at once. {@link #lock()} is the reentrant lock in the same segment. Thread-safe.
  * Serializable as a handle.
  */
-public final class ShmDouble implements SharedDouble, Serializable {
+public final class ShmDouble extends ShmValue implements SharedDouble {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final VarHandle VALUE = ValueLayout.JAVA_DOUBLE.varHandle();
-    private static final long AT = ValueDescriptor.ELEMENTS_OFFSET;
-
-    private final Segment segment;
-    private final MemorySegment mem;
-    private final ShmLock lock;
 
     /** @param segment a {@link SegmentDescriptor#KIND_DOUBLE} segment */
     public ShmDouble(Segment segment) {
-        this.segment = segment;
-        this.mem = segment.body();
-        this.lock = new ShmLock(segment, ValueDescriptor.LOCK_OFFSET, true);
+        super(segment, Handles.KIND_DOUBLE, "SharedDouble");
     }
 
     @Override
@@ -44,32 +34,11 @@ public final class ShmDouble implements SharedDouble, Serializable {
 
     @Override
     public double addAndGet(double d) {
-        while (true) {
-            double old = (double) VALUE.getVolatile(mem, AT);
-            double updated = old + d;
-            if (VALUE.compareAndSet(mem, AT, old, updated)) { // compares bit patterns
-                return updated;
-            }
-        }
+        return addAndGetDouble(AT, d);
     }
 
     @Override
     public boolean compareAndSet(double expect, double update) {
         return VALUE.compareAndSet(mem, AT, expect, update);
-    }
-
-    @Override
-    public IpcLock lock() {
-        return lock;
-    }
-
-    @Serial
-    private Object writeReplace() {
-        return Handles.serialized(Handles.KIND_DOUBLE, segment, null);
-    }
-
-    @Override
-    public String toString() {
-        return "SharedDouble[" + segment.name() + "]";
     }
 }

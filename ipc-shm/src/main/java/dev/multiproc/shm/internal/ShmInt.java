@@ -1,11 +1,8 @@
 package dev.multiproc.shm.internal;
 
-import dev.multiproc.IpcLock;
 import dev.multiproc.SharedInt;
 
 import java.io.Serial;
-import java.io.Serializable;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
@@ -15,21 +12,14 @@ import java.lang.invoke.VarHandle;
  * processes see it at once. {@link #lock()} is the reentrant lock in the same segment. Thread-safe.
  * Serializable as a handle.
  */
-public final class ShmInt implements SharedInt, Serializable {
+public final class ShmInt extends ShmValue implements SharedInt {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final VarHandle VALUE = ValueLayout.JAVA_INT.varHandle();
-    private static final long AT = ValueDescriptor.ELEMENTS_OFFSET;
-
-    private final Segment segment;
-    private final MemorySegment mem;
-    private final ShmLock lock;
 
     /** @param segment a {@link SegmentDescriptor#KIND_INT} segment */
     public ShmInt(Segment segment) {
-        this.segment = segment;
-        this.mem = segment.body();
-        this.lock = new ShmLock(segment, ValueDescriptor.LOCK_OFFSET, true);
+        super(segment, Handles.KIND_INT, "SharedInt");
     }
 
     @Override
@@ -60,20 +50,5 @@ public final class ShmInt implements SharedInt, Serializable {
     @Override
     public boolean compareAndSet(int expect, int update) {
         return VALUE.compareAndSet(mem, AT, expect, update);
-    }
-
-    @Override
-    public IpcLock lock() {
-        return lock;
-    }
-
-    @Serial
-    private Object writeReplace() {
-        return Handles.serialized(Handles.KIND_INT, segment, null);
-    }
-
-    @Override
-    public String toString() {
-        return "SharedInt[" + segment.name() + "]";
     }
 }

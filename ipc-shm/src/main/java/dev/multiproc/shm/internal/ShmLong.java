@@ -1,11 +1,8 @@
 package dev.multiproc.shm.internal;
 
-import dev.multiproc.IpcLock;
 import dev.multiproc.SharedLong;
 
 import java.io.Serial;
-import java.io.Serializable;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
@@ -15,21 +12,14 @@ import java.lang.invoke.VarHandle;
  * processes see it at once. {@link #lock()} is the reentrant lock in the same segment. Thread-safe.
  * Serializable as a handle.
  */
-public final class ShmLong implements SharedLong, Serializable {
+public final class ShmLong extends ShmValue implements SharedLong {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final VarHandle VALUE = ValueLayout.JAVA_LONG.varHandle();
-    private static final long AT = ValueDescriptor.ELEMENTS_OFFSET;
-
-    private final Segment segment;
-    private final MemorySegment mem;
-    private final ShmLock lock;
 
     /** @param segment a {@link SegmentDescriptor#KIND_LONG} segment */
     public ShmLong(Segment segment) {
-        this.segment = segment;
-        this.mem = segment.body();
-        this.lock = new ShmLock(segment, ValueDescriptor.LOCK_OFFSET, true);
+        super(segment, Handles.KIND_LONG, "SharedLong");
     }
 
     @Override
@@ -60,20 +50,5 @@ public final class ShmLong implements SharedLong, Serializable {
     @Override
     public boolean compareAndSet(long expect, long update) {
         return VALUE.compareAndSet(mem, AT, expect, update);
-    }
-
-    @Override
-    public IpcLock lock() {
-        return lock;
-    }
-
-    @Serial
-    private Object writeReplace() {
-        return Handles.serialized(Handles.KIND_LONG, segment, null);
-    }
-
-    @Override
-    public String toString() {
-        return "SharedLong[" + segment.name() + "]";
     }
 }

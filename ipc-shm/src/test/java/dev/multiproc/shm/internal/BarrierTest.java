@@ -1,8 +1,6 @@
 package dev.multiproc.shm.internal;
 
 import dev.multiproc.IpcBarrier;
-import dev.multiproc.spi.ContextSettings;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -10,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,16 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @Timeout(60)
-class BarrierTest {
-    private final ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.defaultShmDirectory());
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void close() {
-        pool.shutdownNow();
-        shared.close();
-    }
-
+class BarrierTest extends SharedObjectsFixture {
     @Test
     void partiesPassInLockstepWithOneLastArrivalPerPass() throws Exception {
         int parties = 4;
@@ -64,15 +51,7 @@ class BarrierTest {
     @Test
     void aTimeoutBreaksTheBarrierForEveryoneUntilReset() throws Exception {
         IpcBarrier barrier = shared.barrier(3);
-        Future<Class<?>> other = pool.submit(() -> {
-            try {
-                barrier.await();
-                return null;
-            } catch (BrokenBarrierException e) {
-                return e.getClass();
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> barrier.numberWaiting() == 1);
+        Future<Class<?>> other = waitingParty(barrier);
         assertThatThrownBy(() -> barrier.await(Duration.ofMillis(100))).isInstanceOf(TimeoutException.class);
         assertThat(other.get(5, TimeUnit.SECONDS)).isEqualTo(BrokenBarrierException.class);
         assertThat(barrier.isBroken()).isTrue();
@@ -89,15 +68,7 @@ class BarrierTest {
         assertThat(barrier.isBroken()).isTrue();
         assertThatThrownBy(barrier::await).isInstanceOf(BrokenBarrierException.class);
         barrier.reset();
-        Future<Class<?>> waiter = pool.submit(() -> {
-            try {
-                barrier.await();
-                return null;
-            } catch (BrokenBarrierException e) {
-                return e.getClass();
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> barrier.numberWaiting() == 1);
+        Future<Class<?>> waiter = waitingParty(barrier);
         barrier.reset();
         assertThat(waiter.get(5, TimeUnit.SECONDS)).isEqualTo(BrokenBarrierException.class);
         assertThat(barrier.isBroken()).isFalse();
@@ -118,5 +89,23 @@ class BarrierTest {
     @Test
     void onePartyPassesAlone() throws Exception {
         assertThat(shared.barrier(1).await()).isZero();
+    }
+
+    /**
+     * Starts one party that awaits the barrier without a timeout, and returns once it waits.
+     *
+     * @return what it ends with: {@code BrokenBarrierException.class}, or null if it passed
+     */
+    private Future<Class<?>> waitingParty(IpcBarrier barrier) {
+        Future<Class<?>> party = pool.submit(() -> {
+            try {
+                barrier.await();
+                return null;
+            } catch (BrokenBarrierException e) {
+                return e.getClass();
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> barrier.numberWaiting() == 1);
+        return party;
     }
 }

@@ -2,8 +2,6 @@ package dev.multiproc.shm.internal;
 
 import dev.multiproc.IpcCondition;
 import dev.multiproc.IpcLock;
-import dev.multiproc.spi.ContextSettings;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -11,8 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,16 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @Timeout(60)
-class ConditionTest {
-    private final ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.defaultShmDirectory());
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void close() {
-        pool.shutdownNow();
-        shared.close();
-    }
-
+class ConditionTest extends SharedObjectsFixture {
     /** Starts {@code n} waiters that each count themselves woken; returns once all are registered. */
     private List<Future<?>> waiters(IpcLock lock, ShmCondition cond, int n, AtomicInteger woken) {
         List<Future<?>> fs = new ArrayList<>();

@@ -2,16 +2,12 @@ package dev.multiproc.shm.internal;
 
 import dev.multiproc.Held;
 import dev.multiproc.IpcLock;
-import dev.multiproc.spi.ContextSettings;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,16 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
-class LockTest {
-    private final ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.defaultShmDirectory());
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void close() {
-        pool.shutdownNow();
-        shared.close();
-    }
-
+class LockTest extends SharedObjectsFixture {
     private <T> T inOtherThread(java.util.concurrent.Callable<T> task) throws Exception {
         return pool.submit(task).get(10, TimeUnit.SECONDS);
     }

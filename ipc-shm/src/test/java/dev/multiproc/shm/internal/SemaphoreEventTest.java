@@ -2,14 +2,10 @@ package dev.multiproc.shm.internal;
 
 import dev.multiproc.IpcEvent;
 import dev.multiproc.IpcSemaphore;
-import dev.multiproc.spi.ContextSettings;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -17,16 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
-class SemaphoreEventTest {
-    private final ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.defaultShmDirectory());
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void close() {
-        pool.shutdownNow();
-        shared.close();
-    }
-
+class SemaphoreEventTest extends SharedObjectsFixture {
     @Test
     void semaphoreCountsPermits() throws Exception {
         IpcSemaphore sem = shared.semaphore(2, false);

@@ -8,6 +8,7 @@ import dev.multiproc.IpcLock;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.IpcSemaphore;
 import dev.multiproc.Multiproc;
+import dev.multiproc.ProcessTarget;
 import dev.multiproc.SharedInt;
 import dev.multiproc.SharedIntArray;
 import dev.multiproc.SharedMemory;
@@ -85,15 +86,8 @@ public abstract class SharedObjectsContractTest {
     @Test
     void lockHeldByAChildRefusesTryLockAndUnlockFromOthers() throws Exception {
         IpcLock lock = ctx.lock();
-        IpcEvent held = ctx.event();
         IpcEvent release = ctx.event();
-        IpcProcess child = ctx.process(() -> {
-            lock.lock();
-            held.set();
-            release.await();
-            lock.unlock();
-        }).start();
-        assertThat(held.await(WAIT)).isTrue();
+        IpcProcess child = childHolding(lock::lock, release, lock::unlock);
         assertThat(lock.isLocked()).isTrue();
         assertThat(lock.tryLock()).isFalse();
         assertThat(lock.tryLock(100, TimeUnit.MILLISECONDS)).isFalse();
@@ -110,15 +104,13 @@ public abstract class SharedObjectsContractTest {
     @Test
     void rlockIsReentrantInAChildAndExcludesTheParent() throws Exception {
         IpcLock rlock = ctx.rlock();
-        IpcEvent held = ctx.event();
         IpcEvent release = ctx.event();
         SharedInt result = ctx.sharedInt(0);
-        IpcProcess child = ctx.process(() -> {
+        IpcProcess child = childHolding(() -> {
             rlock.lock();
             rlock.lock();
             rlock.lock();
-            held.set();
-            release.await();
+        }, release, () -> {
             rlock.unlock();
             rlock.unlock();
             rlock.unlock();
@@ -127,8 +119,7 @@ public abstract class SharedObjectsContractTest {
             } catch (IllegalMonitorStateException expected) {
                 result.set(1);
             }
-        }).start();
-        assertThat(held.await(WAIT)).isTrue();
+        });
         assertThat(rlock.tryLock()).isFalse();
         release.set();
         joinOk(child);
@@ -140,18 +131,15 @@ public abstract class SharedObjectsContractTest {
     void semaphoreCountsAcrossProcessesWithTimeouts() throws Exception {
         IpcSemaphore sem = ctx.semaphore(2);
         IpcSemaphore bounded = ctx.boundedSemaphore(1);
-        IpcEvent taken = ctx.event();
         IpcEvent giveBack = ctx.event();
-        IpcProcess child = ctx.process(() -> {
+        IpcProcess child = childHolding(() -> {
             sem.acquire();
             sem.acquire();
             bounded.acquire();
-            taken.set();
-            giveBack.await();
+        }, giveBack, () -> {
             sem.release();
             bounded.release();
-        }).start();
-        assertThat(taken.await(WAIT)).isTrue();
+        });
         assertThat(sem.availablePermits()).isZero();
         long start = System.nanoTime();
         assertThat(sem.tryAcquire(Duration.ofMillis(150))).isFalse();
@@ -282,14 +270,7 @@ public abstract class SharedObjectsContractTest {
     void barrierAbortResetAndTimeoutReachChildren() throws Exception {
         IpcBarrier barrier = ctx.barrier(3);
         SharedInt broken = ctx.sharedInt(0);
-        IpcProcess waiter = ctx.process(() -> {
-            try {
-                barrier.await();
-            } catch (BrokenBarrierException e) {
-                broken.incrementAndGet();
-            }
-        }).start();
-        await().atMost(WAIT).until(() -> barrier.numberWaiting() == 1);
+        IpcProcess waiter = childWaitingAt(barrier, broken);
         assertThatThrownBy(() -> barrier.await(Duration.ofMillis(100))).isInstanceOf(TimeoutException.class);
         joinOk(waiter);
         assertThat(broken.get()).isEqualTo(1);
@@ -297,7 +278,35 @@ public abstract class SharedObjectsContractTest {
 
         barrier.reset();
         assertThat(barrier.isBroken()).isFalse();
-        IpcProcess second = ctx.process(() -> {
+        IpcProcess second = childWaitingAt(barrier, broken);
+        barrier.abort();
+        joinOk(second);
+        assertThat(broken.get()).isEqualTo(2);
+        assertThatThrownBy(barrier::await).isInstanceOf(BrokenBarrierException.class);
+    }
+
+    /**
+     * Starts a child that runs {@code take}, then waits for {@code release} and runs {@code giveBack};
+     * returns once the child has taken what it holds.
+     */
+    private IpcProcess childHolding(ProcessTarget take, IpcEvent release, ProcessTarget giveBack) throws InterruptedException {
+        IpcEvent held = ctx.event();
+        IpcProcess child = ctx.process(() -> {
+            take.run();
+            held.set();
+            release.await();
+            giveBack.run();
+        }).start();
+        assertThat(held.await(WAIT)).as("the child holds it").isTrue();
+        return child;
+    }
+
+    /**
+     * Starts a child that awaits {@code barrier} without a timeout and counts in {@code broken} if
+     * it ends broken; returns once it waits.
+     */
+    private IpcProcess childWaitingAt(IpcBarrier barrier, SharedInt broken) {
+        IpcProcess child = ctx.process(() -> {
             try {
                 barrier.await();
             } catch (BrokenBarrierException e) {
@@ -305,9 +314,6 @@ public abstract class SharedObjectsContractTest {
             }
         }).start();
         await().atMost(WAIT).until(() -> barrier.numberWaiting() == 1);
-        barrier.abort();
-        joinOk(second);
-        assertThat(broken.get()).isEqualTo(2);
-        assertThatThrownBy(barrier::await).isInstanceOf(BrokenBarrierException.class);
+        return child;
     }
 }
