@@ -214,7 +214,12 @@ public final class QueueClient {
                             continue;
                         }
                     }
-                    if (nanos < 0) {
+                    if (out.serveWhileWaiting(nanos < 0 ? -1 : left)) {
+                        // this thread served the broker's connections itself (owner process)
+                        if (Thread.interrupted()) {
+                            throw new InterruptedException("interrupted while waiting for an item of queue " + queue.name());
+                        }
+                    } else if (nanos < 0) {
                         itemArrived.await();
                     } else {
                         itemArrived.awaitNanos(left);
@@ -551,6 +556,18 @@ public final class QueueClient {
             }
             items.addLast(item);
             itemArrived.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The broker thread stopped serving so that a waiting taker serves instead (called by the link). */
+    void onServeFree() {
+        lock.lock();
+        try {
+            if (waiters > 0) {
+                itemArrived.signal();
+            }
         } finally {
             lock.unlock();
         }
