@@ -17,6 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -251,6 +252,19 @@ public final class QueueBroker implements AutoCloseable {
         return false;
     }
 
+    /**
+     * A blocked {@code Selector.select()} is not a managed block: a pool thread (common pool,
+     * parallel streams, {@code CompletableFuture.supplyAsync}) or a virtual thread waiting in it
+     * would get no compensating thread, and other tasks of its pool could starve. Such threads
+     * wait on a condition instead, as before.
+     *
+     * @return whether the current thread may wait in a selector on behalf of a queue
+     */
+    static boolean maySelectInThisThread() {
+        Thread t = Thread.currentThread();
+        return !t.isVirtual() && !(t instanceof ForkJoinWorkerThread);
+    }
+
     /** Handles every ready key, then sends what that produced; the caller holds {@link #lock()}. */
     private void serveSelectedLocked() throws IOException {
         flushRequested = false;
@@ -285,7 +299,7 @@ public final class QueueBroker implements AutoCloseable {
      *         another taker serves, or the broker is closed); true after one round
      */
     boolean serveWhileWaitingLocked(long nanos) {
-        if (closed.get() || callerServes || lock.getHoldCount() != 1) {
+        if (closed.get() || callerServes || lock.getHoldCount() != 1 || !maySelectInThisThread()) {
             return false;
         }
         if (brokerSelecting) {

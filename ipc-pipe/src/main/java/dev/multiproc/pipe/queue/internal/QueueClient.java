@@ -85,6 +85,11 @@ public final class QueueClient {
         this.link = broker.attachLocal(this);
     }
 
+    /** @return the lock guarding this client's state (a link that serves in a caller's thread releases it meanwhile) */
+    ReentrantLock lock() {
+        return lock;
+    }
+
     /** @return the queue this client serves */
     public QueueDescriptor queue() {
         return queue;
