@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -441,7 +442,14 @@ public final class QueueClient {
             if (link == null) {
                 boolean interrupted = Thread.interrupted(); // an interrupt would abort the connect and close the channel
                 try {
-                    link = new RemoteLink(this);
+                    while (link == null) {
+                        try {
+                            link = new RemoteLink(this);
+                        } catch (ClosedByInterruptException e) {
+                            // interrupted during the connect: keep the interrupt for the caller and connect again
+                            interrupted |= Thread.interrupted();
+                        }
+                    }
                 } catch (IOException e) {
                     failure = ownerGone("cannot connect to " + queue.path() + " (" + e + ")");
                     throw failure;
