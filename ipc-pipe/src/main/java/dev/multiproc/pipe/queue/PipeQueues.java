@@ -20,9 +20,14 @@ import dev.multiproc.spi.ContextSettings;
  * context's socket directory) with one selector thread ({@code multiproc-queue-broker-*}, daemon)
  * that owns the queue's state, a {@code QueueLedger}. Every other process that uses the queue
  * connects to it on first use, one connection per process shared by all its threads and handles
- * (a reader and a writer thread, {@code multiproc-queue-reader/writer-*}, daemon); the creating
+ * (a reader and a writer thread, {@code multiproc-queue-reader/writer-*}, daemon; a thread
+ * waiting in {@code take()} reads the socket itself while the reader thread steps aside, so an
+ * item wakes it straight from the socket); the creating
  * process itself applies its calls to the ledger in place, under the broker's lock, without a
- * socket hop. A handle, when serialized, carries only the socket path and the queue's shape, so it
+ * socket hop; a thread of the creating process that waits in {@code take()} serves the broker's
+ * sockets itself while it waits (the broker thread steps aside), so it wakes straight from the
+ * socket instead of through the broker thread (only plain platform threads do this; pool and
+ * virtual threads wait on a condition, since a selector wait is not a managed block). A handle, when serialized, carries only the socket path and the queue's shape, so it
  * can be captured by a lambda, sent to a child, or sent through another queue or a Connection.
  * <ul>
  * <li><b>Exactly once, FIFO per producer.</b> The broker keeps one FIFO and applies each

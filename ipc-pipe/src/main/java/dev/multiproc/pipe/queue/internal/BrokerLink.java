@@ -39,6 +39,18 @@ interface BrokerLink {
     /** @param urgency how soon what was sent must reach the broker */
     void flush(Outbox.Urgency urgency);
 
+    /**
+     * Called by a thread that waits for an item, with the client's lock held: serves the broker's
+     * connections in this thread for one round if the broker lives in this process and nobody
+     * else serves them (see {@link QueueBroker#serveWhileWaitingLocked}).
+     *
+     * @param nanos how long the caller may wait; negative: no limit
+     * @return true after one round (the caller checks again); false if the caller must wait to be signalled
+     */
+    default boolean serveWhileWaiting(long nanos) {
+        return false;
+    }
+
     /** Disconnects: the broker returns undelivered items to the head and forgets this process. */
     void close();
 }

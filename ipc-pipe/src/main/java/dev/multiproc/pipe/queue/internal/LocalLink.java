@@ -106,6 +106,16 @@ final class LocalLink implements BrokerLink, PeerSink {
     }
 
     @Override
+    public boolean serveWhileWaiting(long nanos) {
+        return broker.serveWhileWaitingLocked(nanos);
+    }
+
+    /** The broker thread left the serving to this process's waiting takers (called with the broker lock held). */
+    void serveFree() {
+        client.onServeFree();
+    }
+
+    @Override
     public void close() {
         broker.lock().lock();
         try {

@@ -44,7 +44,13 @@ final class Outbox implements AutoCloseable {
     /** Items at least this large are written from their own array, not copied. */
     private static final int COPY_LIMIT = 8 << 10;
 
+    /** Waits until a non-blocking channel can take more bytes. */
+    interface WaitForRoom {
+        void await() throws IOException;
+    }
+
     private final GatheringByteChannel channel;
+    private final WaitForRoom awaitWritable;
     private final Consumer<IOException> onFailure;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -69,6 +75,17 @@ final class Outbox implements AutoCloseable {
      * @param onFailure  told once when a write fails
      */
     Outbox(GatheringByteChannel channel, String threadName, Consumer<IOException> onFailure) {
+        this(channel, () -> { }, threadName, onFailure);
+    }
+
+    /**
+     * @param channel       a connected channel, blocking or not
+     * @param awaitWritable for a non-blocking channel: waits (boundedly) until it can take more bytes
+     * @param threadName    name of the writer thread (daemon)
+     * @param onFailure     told once when a write fails
+     */
+    Outbox(GatheringByteChannel channel, WaitForRoom awaitWritable, String threadName, Consumer<IOException> onFailure) {
+        this.awaitWritable = awaitWritable;
         this.channel = channel;
         this.onFailure = onFailure;
         this.writer = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::runWriter);
@@ -288,7 +305,11 @@ final class Outbox implements AutoCloseable {
                     left += b.remaining();
                 }
                 while (left > 0) {
-                    left -= channel.write(batch);
+                    long n = channel.write(batch);
+                    left -= n;
+                    if (n == 0) {
+                        awaitWritable.await();
+                    }
                 }
             } catch (IOException e) {
                 failed = e;

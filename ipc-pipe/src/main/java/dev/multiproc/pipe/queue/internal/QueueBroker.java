@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -16,10 +17,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,6 +37,14 @@ import dev.multiproc.QueueClosedException;
  * flushes every connection that has output with one gathering write. Because the ledger is used
  * by this thread alone it needs no lock, and because each connection's frames are applied in the
  * order they were sent, a reply always reflects everything its client sent before.
+ *
+ * <p><b>Leader/follower with the owner's takers.</b> A thread of this process that waits in
+ * {@code take()} would otherwise be woken by the broker thread, itself woken by the socket: two
+ * wake-ups per item. Instead, while the broker thread is parked, such a thread selects and serves
+ * the connections itself ({@link #serveWhileWaitingLocked}) and so wakes straight from the socket.
+ * The broker thread parks once it saw an owner's taker waiting, and stays parked while a taker
+ * serves and for {@link #LEAD_GRACE_NANOS} after, so a taker in a loop keeps serving; then it
+ * selects again. Frames of other processes thus wait at most about that long for whoever serves.
  *
  * <p>The socket file ({@code multiproc-queue-<pid>-<n>-<random>.sock} in the socket directory)
  * is removed when the broker closes: on context close, at JVM exit (see {@link QueueRegistry}),
@@ -60,6 +71,16 @@ public final class QueueBroker implements AutoCloseable {
     private final List<BrokerConnection> connections = new ArrayList<>();
     private long lastCallerFlush;
     private boolean flushRequested;
+    /** How long the broker thread leaves the serving to the owner's takers after one served. */
+    static final long LEAD_GRACE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** Where the broker thread parks while an owner's taker serves (guarded by lock). */
+    private final Condition parked = lock.newCondition();
+    private final List<LocalLink> ownerLinks = new ArrayList<>();
+    private boolean brokerSelecting;
+    private boolean callerServes;
+    private boolean callerWantsToServe;
+    private long serveStart;
+    private long serveEnd = System.nanoTime() - 2 * LEAD_GRACE_NANOS;
 
     private QueueBroker(String name, Path path, int maxsize, boolean joinable, int maxFrameBytes,
                         ServerSocketChannel server, Selector selector) {
@@ -148,6 +169,12 @@ public final class QueueBroker implements AutoCloseable {
             return;
         }
         selector.wakeup();
+        lock.lock();
+        try {
+            parked.signalAll();
+        } finally {
+            lock.unlock();
+        }
         if (Thread.currentThread() != thread && thread.isAlive()) {
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(5));
@@ -163,41 +190,157 @@ public final class QueueBroker implements AutoCloseable {
     }
 
     private void run() {
+        lock.lock();
         try {
             while (!closed.get()) {
-                selector.select();
-                lock.lock();
+                if (parkedForCallerLocked()) {
+                    continue;
+                }
+                brokerSelecting = true;
+                lock.unlock();
                 try {
-                    flushRequested = false;
-                    Set<SelectionKey> keys = selector.selectedKeys();
-                    for (SelectionKey key : keys) {
-                        if (!key.isValid()) {
-                            continue;
-                        }
-                        if (key.isAcceptable()) {
-                            accept();
-                        } else {
-                            BrokerConnection c = (BrokerConnection) key.attachment();
-                            if (key.isReadable()) {
-                                read(c);
-                            }
-                        }
-                    }
-                    keys.clear();
-                    runDeferredLocked();
-                    flushAll();
+                    selector.select();
                 } finally {
-                    lock.unlock();
+                    lock.lock();
+                    brokerSelecting = false;
+                }
+                serveSelectedLocked();
+                if (callerWantsToServe) {
+                    // an owner's taker waits: leave the next rounds to it, and tell it so
+                    callerWantsToServe = false;
+                    serveEnd = System.nanoTime();
+                    for (LocalLink l : ownerLinks) {
+                        l.serveFree();
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
             if (!closed.get()) {
                 LOG.error("queue broker {} failed; the queue is closed for every process", name, e);
             }
+        } catch (InterruptedException e) {
+            LOG.error("queue broker {} was interrupted; the queue is closed for every process", name);
         } finally {
             closed.set(true);
+            lock.unlock();
             shutdown();
         }
+    }
+
+    /**
+     * Parks the broker thread while an owner's taker serves the connections, or served less than
+     * {@link #LEAD_GRACE_NANOS} ago. A taker that serves longer than that signals when it stops.
+     *
+     * @return whether it parked (the caller checks again); false: the broker thread must select
+     */
+    private boolean parkedForCallerLocked() throws InterruptedException {
+        long now = System.nanoTime();
+        if (callerServes) {
+            long served = now - serveStart;
+            if (served < LEAD_GRACE_NANOS) {
+                parked.awaitNanos(LEAD_GRACE_NANOS - served);
+            } else {
+                parked.await();
+            }
+            return true;
+        }
+        long idle = now - serveEnd;
+        if (idle < LEAD_GRACE_NANOS) {
+            parked.awaitNanos(LEAD_GRACE_NANOS - idle);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A blocked {@code Selector.select()} is not a managed block: a pool thread (common pool,
+     * parallel streams, {@code CompletableFuture.supplyAsync}) or a virtual thread waiting in it
+     * would get no compensating thread, and other tasks of its pool could starve. Such threads
+     * wait on a condition instead, as before.
+     *
+     * @return whether the current thread may wait in a selector on behalf of a queue
+     */
+    static boolean maySelectInThisThread() {
+        Thread t = Thread.currentThread();
+        return !t.isVirtual() && !(t instanceof ForkJoinWorkerThread);
+    }
+
+    /** Handles every ready key, then sends what that produced; the caller holds {@link #lock()}. */
+    private void serveSelectedLocked() throws IOException {
+        flushRequested = false;
+        Set<SelectionKey> keys = selector.selectedKeys();
+        for (SelectionKey key : keys) {
+            if (!key.isValid()) {
+                continue;
+            }
+            if (key.isAcceptable()) {
+                accept();
+            } else {
+                BrokerConnection c = (BrokerConnection) key.attachment();
+                if (key.isReadable()) {
+                    read(c);
+                }
+            }
+        }
+        keys.clear();
+        runDeferredLocked();
+        flushAll();
+    }
+
+    /**
+     * Lets an owner's thread that waits for an item serve the connections itself for one round
+     * (select, read, apply, write), so that it wakes straight from the socket instead of being
+     * woken by the broker thread. The caller holds {@link #lock()} exactly once; it is released
+     * while selecting. A pending interrupt ends the select at once; it is kept away from the
+     * channels while they are read and written (it would close them) and set again afterwards.
+     *
+     * @param nanos how long the caller may wait; negative: no limit
+     * @return false if the caller must wait to be signalled instead (the broker thread or
+     *         another taker serves, or the broker is closed); true after one round
+     */
+    boolean serveWhileWaitingLocked(long nanos) {
+        if (closed.get() || callerServes || lock.getHoldCount() != 1 || !maySelectInThisThread()) {
+            return false;
+        }
+        if (brokerSelecting) {
+            callerWantsToServe = true;
+            return false;
+        }
+        callerServes = true;
+        serveStart = System.nanoTime();
+        boolean interrupted = false;
+        try {
+            lock.unlock();
+            try {
+                if (nanos < 0) {
+                    selector.select();
+                } else {
+                    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
+                }
+            } finally {
+                lock.lock();
+            }
+            interrupted = Thread.interrupted();
+            if (!closed.get()) {
+                serveSelectedLocked();
+            }
+        } catch (IOException | ClosedSelectorException e) {
+            if (!closed.get()) {
+                LOG.error("queue broker {} failed in a taker's thread; the queue is closed for every process", name, e);
+                closed.set(true);
+            }
+        } finally {
+            callerServes = false;
+            long now = System.nanoTime();
+            if (now - serveStart >= LEAD_GRACE_NANOS || closed.get()) {
+                parked.signal(); // the broker thread may be parked without a time limit
+            }
+            serveEnd = now;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return true;
     }
 
     /** @return the lock guarding the ledger, shared with this process's own client */
@@ -232,6 +375,7 @@ public final class QueueBroker implements AutoCloseable {
             QueueLedger.Peer peer = ledger.attach(link);
             ledger.hello(peer, ProcessHandle.current().pid());
             link.attach(peer);
+            ownerLinks.add(link);
         } finally {
             lock.unlock();
         }
@@ -265,6 +409,8 @@ public final class QueueBroker implements AutoCloseable {
             if (urgency == Outbox.Urgency.URGENT || now - lastCallerFlush > Outbox.LINGER_NANOS) {
                 lastCallerFlush = now;
                 flushAll();
+            } else if (!brokerSelecting && !callerServes) {
+                flushAll(); // the broker thread is parked: nobody would see a wake-up soon
             } else if (!flushRequested) {
                 flushRequested = true;
                 selector.wakeup();

@@ -86,6 +86,11 @@ public final class QueueClient {
         this.link = broker.attachLocal(this);
     }
 
+    /** @return the lock guarding this client's state (a link that serves in a caller's thread releases it meanwhile) */
+    ReentrantLock lock() {
+        return lock;
+    }
+
     /** @return the queue this client serves */
     public QueueDescriptor queue() {
         return queue;
@@ -215,7 +220,12 @@ public final class QueueClient {
                             continue;
                         }
                     }
-                    if (nanos < 0) {
+                    if (out.serveWhileWaiting(nanos < 0 ? -1 : left)) {
+                        // this thread served the broker's connections itself (owner process)
+                        if (Thread.interrupted()) {
+                            throw new InterruptedException("interrupted while waiting for an item of queue " + queue.name());
+                        }
+                    } else if (nanos < 0) {
                         itemArrived.await();
                     } else {
                         itemArrived.awaitNanos(left);
@@ -560,6 +570,18 @@ public final class QueueClient {
             }
             items.addLast(item);
             itemArrived.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The broker thread stopped serving so that a waiting taker serves instead (called by the link). */
+    void onServeFree() {
+        lock.lock();
+        try {
+            if (waiters > 0) {
+                itemArrived.signal();
+            }
         } finally {
             lock.unlock();
         }

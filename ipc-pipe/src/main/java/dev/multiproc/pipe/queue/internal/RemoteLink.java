@@ -8,23 +8,51 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link BrokerLink} over a Unix-domain socket to a broker in another process: frames go out
- * through an {@link Outbox}, and a reader thread ({@code multiproc-queue-reader-<name>}, daemon)
- * decodes the broker's frames, many per read, into the client's {@code on...} methods.
- * Thread-safe.
+ * through an {@link Outbox}, and the broker's frames are decoded, many per read, into the
+ * client's {@code on...} methods. Thread-safe.
+ *
+ * <p><b>Who reads.</b> A reader thread ({@code multiproc-queue-reader-<name>}, daemon) reads
+ * whenever no taker waits. A thread that waits in {@code take()} would otherwise be woken by the
+ * reader, itself woken by the socket: two wake-ups per item. Instead, while the reader thread is
+ * parked, the waiting taker selects and reads the socket itself ({@link #serveWhileWaiting}) and
+ * so wakes straight from the socket (leader/follower). The reader parks once it saw a taker
+ * waiting, and stays parked while a taker reads and for {@link QueueBroker#LEAD_GRACE_NANOS}
+ * after, so a taker in a loop keeps reading; then it reads again itself, so frames such as RECALL
+ * are handled even when no thread of this process uses the queue. The socket is non-blocking, so
+ * a taker's wait can time out and be interrupted without closing it.
  */
 final class RemoteLink implements BrokerLink {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteLink.class);
 
     private final QueueClient client;
     private final SocketChannel channel;
+    /** Selects OP_READ; used by whoever reads. */
+    private final Selector readable;
+    /** Selects OP_WRITE; used by whoever holds the outbox's writing token, when the socket is full. */
+    private final Selector writable;
+    private final FrameDecoder decoder;
     private final Outbox out;
     private final Thread reader;
+    /** Guards who reads; never held while the client's lock is taken. */
+    private final ReentrantLock serveLock = new ReentrantLock();
+    private final Condition parked = serveLock.newCondition();
+    private boolean readerServes;
+    private boolean takerServes;
+    private boolean takerWants;
+    private boolean ended;
+    private long serveStart;
+    private long serveEnd = System.nanoTime() - 2 * QueueBroker.LEAD_GRACE_NANOS;
     private volatile boolean closing;
 
     /**
@@ -36,14 +64,26 @@ final class RemoteLink implements BrokerLink {
         this.client = client;
         QueueDescriptor q = client.queue();
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        Selector r = null;
+        Selector w = null;
         try {
             ch.connect(UnixDomainSocketAddress.of(q.path()));
+            ch.configureBlocking(false);
+            r = Selector.open();
+            ch.register(r, SelectionKey.OP_READ);
+            w = Selector.open();
+            ch.register(w, SelectionKey.OP_WRITE);
         } catch (IOException e) {
+            closeQuietly(r);
+            closeQuietly(w);
             ch.close();
             throw e;
         }
         this.channel = ch;
-        this.out = new Outbox(ch, "multiproc-queue-writer-" + q.name(), this::writeFailed);
+        this.readable = r;
+        this.writable = w;
+        this.decoder = new FrameDecoder(q.maxFrameBytes() + 16L);
+        this.out = new Outbox(ch, this::awaitWritable, "multiproc-queue-writer-" + q.name(), this::writeFailed);
         out.longFrame(QueueProtocol.HELLO, ProcessHandle.current().pid());
         this.reader = Thread.ofPlatform().name("multiproc-queue-reader-" + q.name()).daemon(true).unstarted(this::runReader);
         reader.start();
@@ -120,8 +160,62 @@ final class RemoteLink implements BrokerLink {
     }
 
     @Override
+    public boolean serveWhileWaiting(long nanos) {
+        ReentrantLock clientLock = client.lock();
+        if (clientLock.getHoldCount() != 1 || !QueueBroker.maySelectInThisThread()) {
+            return false;
+        }
+        serveLock.lock();
+        try {
+            if (closing || ended || takerServes) {
+                return false;
+            }
+            if (readerServes) {
+                takerWants = true; // the reader thread steps aside after its current round
+                return false;
+            }
+            takerServes = true;
+            serveStart = System.nanoTime();
+        } finally {
+            serveLock.unlock();
+        }
+        String why;
+        clientLock.unlock();
+        try {
+            why = serveOnce(nanos < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
+        } finally {
+            clientLock.lock();
+        }
+        serveLock.lock();
+        try {
+            takerServes = false;
+            long now = System.nanoTime();
+            if (why != null) {
+                ended = true;
+            }
+            if (why != null || now - serveStart >= QueueBroker.LEAD_GRACE_NANOS) {
+                parked.signal(); // the reader thread may be parked without a time limit
+            }
+            serveEnd = now;
+        } finally {
+            serveLock.unlock();
+        }
+        if (why != null && !closing) {
+            client.onDisconnected(why);
+        }
+        return true;
+    }
+
+    @Override
     public void close() {
         closing = true;
+        readable.wakeup();
+        serveLock.lock();
+        try {
+            parked.signalAll();
+        } finally {
+            serveLock.unlock();
+        }
         out.close();
         try {
             channel.close();
@@ -135,6 +229,8 @@ final class RemoteLink implements BrokerLink {
                 Thread.currentThread().interrupt();
             }
         }
+        closeQuietly(readable);
+        closeQuietly(writable);
     }
 
     private void writeFailed(IOException e) {
@@ -143,22 +239,128 @@ final class RemoteLink implements BrokerLink {
         }
     }
 
-    private void runReader() {
-        FrameDecoder decoder = new FrameDecoder(client.queue().maxFrameBytes() + 16L);
-        String why;
+    /** Waits (at most 100 ms) until the socket takes more bytes; called by the one thread writing. */
+    private void awaitWritable() throws IOException {
         try {
-            while (decoder.readFrom(channel, this::onFrame) >= 0) {
-                // every complete frame was handled
+            writable.select(100);
+            writable.selectedKeys().clear();
+        } catch (ClosedSelectorException e) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    private void runReader() {
+        String why = null;
+        serveLock.lock();
+        try {
+            while (!closing && !ended) {
+                if (parkedForTakerLocked()) {
+                    continue;
+                }
+                readerServes = true;
+                serveLock.unlock();
+                try {
+                    why = serveOnce(0);
+                } finally {
+                    serveLock.lock();
+                    readerServes = false;
+                }
+                if (why != null) {
+                    ended = true;
+                    break;
+                }
+                if (takerWants) {
+                    // a taker waits: leave the next rounds to it, and tell it so
+                    takerWants = false;
+                    serveEnd = System.nanoTime();
+                    serveLock.unlock();
+                    try {
+                        client.onServeFree();
+                    } finally {
+                        serveLock.lock();
+                    }
+                }
             }
-            why = "the broker closed the connection";
-        } catch (ClosedChannelException e) {
-            why = "the connection was closed";
+        } catch (InterruptedException e) {
+            why = "the reader thread was interrupted";
+            ended = true;
+        } finally {
+            serveLock.unlock();
+        }
+        if (why != null && !closing) {
+            client.onDisconnected(why);
+        }
+    }
+
+    /**
+     * Parks the reader thread while a taker reads, or read less than the grace time ago. A taker
+     * that reads longer than that signals when it stops.
+     *
+     * @return whether it parked (the caller checks again); false: the reader thread must read
+     */
+    private boolean parkedForTakerLocked() throws InterruptedException {
+        long now = System.nanoTime();
+        if (takerServes) {
+            long served = now - serveStart;
+            if (served < QueueBroker.LEAD_GRACE_NANOS) {
+                parked.awaitNanos(QueueBroker.LEAD_GRACE_NANOS - served);
+            } else {
+                parked.await();
+            }
+            return true;
+        }
+        long idle = now - serveEnd;
+        if (idle < QueueBroker.LEAD_GRACE_NANOS) {
+            parked.awaitNanos(QueueBroker.LEAD_GRACE_NANOS - idle);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Waits until the socket is readable (or the time is up, or the thread is interrupted), then
+     * reads and handles every frame there. A pending interrupt is kept away from the reads (it
+     * would close the channel) and set again afterwards. Called by one thread at a time.
+     *
+     * @param millis how long to wait; 0 for ever
+     * @return null, or why the connection ended
+     */
+    private String serveOnce(long millis) {
+        try {
+            readable.select(millis);
+            readable.selectedKeys().clear();
+            boolean interrupted = Thread.interrupted();
+            try {
+                for (int i = 0; i < 16; i++) {
+                    int n = decoder.readFrom(channel, this::onFrame);
+                    if (n < 0) {
+                        return "the broker closed the connection";
+                    }
+                    if (n == 0) {
+                        break;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        } catch (ClosedChannelException | ClosedSelectorException e) {
+            return "the connection was closed";
         } catch (IOException | RuntimeException e) {
             LOG.debug("queue {}: reading from the broker failed", client.queue().name(), e);
-            why = "reading from the broker failed (" + e + ")";
+            return "reading from the broker failed (" + e + ")";
         }
-        if (!closing) {
-            client.onDisconnected(why);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {} failed", c, e);
+            }
         }
     }
 
