@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Runs one benchmark main class on JDK 25 with the project's JVM options.
-#   mvn -q -B -pl benchmarks -am package -DskipTests      # build once
 #   flock /tmp/bench.lock benchmarks/run.sh pipe.PipeBenchmark [args...]
 # The class name is relative to dev.multiproc.benchmarks. Benchmarks print Markdown tables.
 # JAVA25 may point at a JDK 25 java; otherwise the first JDK 25 under /usr/lib/jvm is used.
@@ -22,7 +21,9 @@ if [ -z "$java" ]; then
   exit 2
 fi
 cp_file="$root/benchmarks/target/classpath.txt"
-(cd "$root" && mvn -o -q -B -pl benchmarks dependency:build-classpath \
+# builds the benchmarks and what they depend on, and writes their class path (the reactor's
+# modules resolve to their target/ folders, so nothing needs to be installed in ~/.m2)
+(cd "$root" && mvn -q -B -pl benchmarks -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null)
 modules=""
 for m in ipc-api ipc-pipe ipc-shm ipc-socket worker-launcher benchmarks; do
