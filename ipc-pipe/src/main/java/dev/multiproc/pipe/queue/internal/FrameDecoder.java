@@ -28,6 +28,7 @@ final class FrameDecoder {
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
     private ByteBuffer large;
     private byte largeType;
+    private boolean filled;
 
     /** @param maxBodyBytes the largest frame body accepted */
     FrameDecoder(long maxBodyBytes) {
@@ -46,16 +47,29 @@ final class FrameDecoder {
     int readFrom(ReadableByteChannel channel, Handler handler) throws IOException {
         if (large != null) {
             int n = channel.read(large);
-            if (n > 0 && !large.hasRemaining()) {
+            filled = !large.hasRemaining();
+            if (n > 0 && filled) {
                 deliverLarge(handler);
             }
             return n;
         }
         int n = channel.read(buffer);
+        filled = !buffer.hasRemaining();
         if (n > 0) {
             drain(handler);
         }
         return n;
+    }
+
+    /**
+     * A read that got fewer bytes than it asked for emptied the socket at that moment, so another
+     * read now would most likely return nothing: a caller that reads until drained can stop and
+     * leave later bytes to its next select, saving one empty {@code read(2)} per wake-up.
+     *
+     * @return whether the last read filled all the room it was given (more may be waiting)
+     */
+    boolean lastReadFilled() {
+        return filled;
     }
 
     private void deliverLarge(Handler handler) {

@@ -18,10 +18,14 @@ import java.util.function.Consumer;
  * <ul>
  * <li>{@link Urgency#URGENT} (a request the caller will wait on): the caller writes everything
  *     pending itself, unless another thread is writing, which then writes it too.</li>
- * <li>{@link Urgency#NORMAL} (a put): the caller writes directly if nothing was written in the
- *     last {@link #LINGER_NANOS}; inside that window it leaves the frame to the writer thread,
- *     which is woken and sends whatever accumulated meanwhile in one write. A producer in a
- *     tight loop thus sends batches; one that puts now and then pays no extra thread hop.</li>
+ * <li>{@link Urgency#NORMAL} (a put): the caller writes directly unless its previous NORMAL
+ *     flush ended less than {@link #LINGER_NANOS} ago; such a put is part of a burst, and it
+ *     leaves the frame to the writer thread, which is woken and sends whatever accumulated
+ *     meanwhile in one write. A producer in a tight loop thus sends batches; one that puts now
+ *     and then, or in a request/response loop (a put, then a wait for the answer), pays no extra
+ *     thread hop. (Measured from the end of the previous flush, not from the last direct write:
+ *     a ping-pong puts every round trip, which is longer than a tight loop's gap but shorter than
+ *     any window long enough to batch, so half its puts would otherwise wake the writer.)</li>
  * <li>{@link Urgency#LAZY} (acknowledgements): they ride along with the next write, or the writer
  *     sends them within {@link #LAZY_NANOS}, or at once after {@link #ACK_BATCH} of them.</li>
  * </ul>
@@ -35,7 +39,8 @@ final class Outbox implements AutoCloseable {
     /** How soon a frame must leave. */
     enum Urgency { URGENT, NORMAL, LAZY }
 
-    static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** A NORMAL flush this soon after the end of the previous one is part of a burst. */
+    static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(3);
     static final long LAZY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     static final int ACK_BATCH = 64;
     /** Unsent bytes above which a put waits for the writer. */
@@ -65,7 +70,8 @@ final class Outbox implements AutoCloseable {
     private boolean writing;
     private boolean wakeNow;
     private boolean lazyArmed;
-    private long lastDirectWrite = System.nanoTime() - LINGER_NANOS - 1;
+    /** When the previous NORMAL flush returned (guarded by lock). */
+    private long lastNormalFlush = System.nanoTime() - LINGER_NANOS - 1;
     private boolean closed;
     private IOException failure;
 
@@ -174,15 +180,20 @@ final class Outbox implements AutoCloseable {
         boolean direct = false;
         lock.lock();
         try {
+            boolean burst = false;
+            if (urgency == Urgency.NORMAL) {
+                long now = System.nanoTime();
+                burst = now - lastNormalFlush <= LINGER_NANOS;
+                lastNormalFlush = now;
+            }
             if (writing || failure != null || nothingPending()) {
                 return;
             }
             Urgency u = urgency == Urgency.LAZY && pendingAcks >= ACK_BATCH ? Urgency.NORMAL : urgency;
-            long now = System.nanoTime();
             switch (u) {
                 case URGENT -> direct = true;
                 case NORMAL -> {
-                    if (now - lastDirectWrite > LINGER_NANOS) {
+                    if (!burst) {
                         direct = true;
                     } else if (!wakeNow) {
                         wakeNow = true;
@@ -198,13 +209,20 @@ final class Outbox implements AutoCloseable {
             }
             if (direct) {
                 writing = true;
-                lastDirectWrite = now;
             }
         } finally {
             lock.unlock();
         }
         if (direct) {
             writeAll();
+            if (urgency == Urgency.NORMAL) {
+                lock.lock();
+                try {
+                    lastNormalFlush = System.nanoTime(); // the gap to the next put starts after this write
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 

@@ -69,6 +69,7 @@ public final class QueueBroker implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
     private final List<BrokerConnection> connections = new ArrayList<>();
+    /** When the owner's previous flush returned (guarded by lock). */
     private long lastCallerFlush;
     private boolean flushRequested;
     /** How long the broker thread leaves the serving to the owner's takers after one served. */
@@ -396,19 +397,22 @@ public final class QueueBroker implements AutoCloseable {
 
     /**
      * Sends what the owner's own calls produced for other processes: at once if the caller must
-     * not wait or nothing was sent in the last {@link Outbox#LINGER_NANOS}, else by the broker
-     * thread, woken for it, so a producer in a tight loop hands over batches.
+     * not wait, or its previous call ended more than {@link Outbox#LINGER_NANOS} ago (an occasional
+     * put, or one of a request/response loop), else by the broker thread, woken for it, so a
+     * producer in a tight loop hands over batches.
      */
     void flushFromCaller(Outbox.Urgency urgency) {
         lock.lock();
         try {
+            long now = System.nanoTime();
+            boolean burst = now - lastCallerFlush <= Outbox.LINGER_NANOS;
+            lastCallerFlush = now;
             if (closed.get() || !anyOutput()) {
                 return;
             }
-            long now = System.nanoTime();
-            if (urgency == Outbox.Urgency.URGENT || now - lastCallerFlush > Outbox.LINGER_NANOS) {
-                lastCallerFlush = now;
+            if (urgency == Outbox.Urgency.URGENT || !burst) {
                 flushAll();
+                lastCallerFlush = System.nanoTime(); // the gap to the next call starts after this write
             } else if (!brokerSelecting && !callerServes) {
                 flushAll(); // the broker thread is parked: nobody would see a wake-up soon
             } else if (!flushRequested) {
@@ -466,8 +470,8 @@ public final class QueueBroker implements AutoCloseable {
                     drop(c, null);
                     return;
                 }
-                if (n == 0) {
-                    break;
+                if (n == 0 || !c.decoder.lastReadFilled()) {
+                    break; // drained: another read would find nothing
                 }
             }
         } catch (IOException | RuntimeException e) {

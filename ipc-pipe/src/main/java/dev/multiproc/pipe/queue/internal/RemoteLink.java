@@ -336,8 +336,8 @@ final class RemoteLink implements BrokerLink {
                     if (n < 0) {
                         return "the broker closed the connection";
                     }
-                    if (n == 0) {
-                        break;
+                    if (n == 0 || !decoder.lastReadFilled()) {
+                        break; // drained: another read would find nothing
                     }
                 }
             } finally {
