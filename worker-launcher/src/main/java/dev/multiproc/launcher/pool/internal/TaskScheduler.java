@@ -491,6 +491,17 @@ final class TaskScheduler {
         }
     }
 
+    private static void wakeWaitingCallers(WorkerSlot slot) {
+        slot.serveLock.lock();
+        try {
+            if (slot.callersWanting > 0) {
+                slot.serveChanged.signalAll();
+            }
+        } finally {
+            slot.serveLock.unlock();
+        }
+    }
+
     /**
      * A caller waits for the result of a task held by {@code slot}: rather than being woken by
      * the worker's reader thread, itself woken by the channel (two wake-ups), it reads the
@@ -566,6 +577,7 @@ final class TaskScheduler {
                 }
                 if (readable) {
                     more = readOne(slot, channel);
+                    wakeWaitingCallers(slot); // what this thread read may have completed their futures
                 }
             }
         } catch (Throwable unexpected) {
