@@ -4,7 +4,6 @@ import dev.multiproc.Serializer;
 import dev.multiproc.wire.RemoteError;
 import dev.multiproc.wire.TaskResult;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -15,10 +14,8 @@ import java.util.concurrent.ExecutionException;
  */
 final class CallSink<R> implements TaskSink {
     private final Serializer serializer;
-    private final SpinningFuture<R> future = new SpinningFuture<>(this::readWhileWaiting);
+    private final SpinningFuture<R> future = new SpinningFuture<>();
     private volatile Object failure;
-    private volatile TaskScheduler scheduler;
-    private volatile WorkerSlot slot;
 
     CallSink(Serializer serializer) {
         this.serializer = serializer;
@@ -47,20 +44,6 @@ final class CallSink<R> implements TaskSink {
             return;
         }
         future.complete(value);
-    }
-
-    @Override
-    public void assigned(TaskScheduler scheduler, WorkerSlot slot) {
-        this.scheduler = scheduler;
-        this.slot = slot;
-    }
-
-    private void readWhileWaiting(CompletableFuture<?> waited, long deadlineNanos, boolean timed) {
-        WorkerSlot s = slot;
-        TaskScheduler pool = scheduler;
-        if (s != null && pool != null) {
-            pool.readWhileWaiting(s, waited, deadlineNanos, timed);
-        }
     }
 
     @Override

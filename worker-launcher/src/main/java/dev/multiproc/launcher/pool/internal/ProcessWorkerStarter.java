@@ -70,11 +70,6 @@ final class ProcessWorkerStarter implements WorkerStarter {
         }
 
         @Override
-        public boolean poll(long nanos) {
-            return connection.poll(java.time.Duration.ofNanos(nanos));
-        }
-
-        @Override
         public CompletableFuture<OptionalInt> exited() {
             return exited;
         }

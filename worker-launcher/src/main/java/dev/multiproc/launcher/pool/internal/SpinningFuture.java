@@ -18,35 +18,8 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
     /** How long a waiter spins before it blocks. */
     static final long SPIN_NANOS = Long.getLong(SPIN_NANOS_PROPERTY, 40_000);
 
-    /** Lets a waiting thread read the result itself; see {@link TaskScheduler#readWhileWaiting}. */
-    interface SelfReader {
-        /**
-         * Returns once the future is done, the deadline passed, the thread was interrupted, or
-         * it cannot read for itself; the caller then waits as usual.
-         *
-         * @param future        the future waited for
-         * @param deadlineNanos {@link System#nanoTime()} to give up at, if {@code timed}
-         * @param timed         whether there is a deadline
-         */
-        void readWhileWaiting(CompletableFuture<?> future, long deadlineNanos, boolean timed);
-    }
-
-    private final SelfReader selfReader;
-
-    SpinningFuture() {
-        this(null);
-    }
-
-    /** @param selfReader lets waiters read their result themselves, or null */
-    SpinningFuture(SelfReader selfReader) {
-        this.selfReader = selfReader;
-    }
-
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        if (selfReader != null && !isDone()) {
-            selfReader.readWhileWaiting(this, 0, false);
-        }
         spin(SPIN_NANOS);
         return super.get();
     }
@@ -55,18 +28,12 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         long nanos = unit.toNanos(timeout);
         long start = System.nanoTime();
-        if (selfReader != null && !isDone()) {
-            selfReader.readWhileWaiting(this, start + nanos, true);
-        }
-        spin(Math.min(nanos - (System.nanoTime() - start), SPIN_NANOS));
+        spin(Math.min(nanos, SPIN_NANOS));
         return super.get(Math.max(0, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public T join() {
-        if (selfReader != null && !isDone()) {
-            selfReader.readWhileWaiting(this, 0, false);
-        }
         spin(SPIN_NANOS);
         return super.join();
     }

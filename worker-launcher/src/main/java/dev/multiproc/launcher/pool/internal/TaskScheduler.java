@@ -23,7 +23,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -68,14 +67,6 @@ final class TaskScheduler {
     static final Duration DRAIN_GRACE = Duration.ofMillis(500);
     /** How long terminate() waits for killed workers to exit. */
     static final Duration TERMINATE_WAIT = Duration.ofMillis(1500);
-
-    /**
-     * How long a worker's reader thread stays aside after a caller stopped reading that worker's
-     * channel, so that a caller in a loop of apply calls keeps reading its results itself.
-     */
-    static final long CALLER_READ_GRACE_NANOS = 200_000;
-    /** Longest single wait of a caller reading for itself, between checks of its future. */
-    static final long CALLER_POLL_NANOS = 1_000_000;
 
     /** Pool states, in order. */
     enum State { RUNNING, SHUTDOWN, STOPPING, TERMINATED }
@@ -220,7 +211,6 @@ final class TaskScheduler {
                 }
                 slot.inFlight.put(task.id(), task);
                 slot.outbox.add(task);
-                task.sink().assigned(this, slot);
                 slot.assigned++;
                 progress = true;
                 if (!touched.contains(slot)) {
@@ -373,20 +363,28 @@ final class TaskScheduler {
     }
 
     private void readLoop(WorkerSlot slot, WorkerChannel channel) {
-        READER_THREAD.set(Boolean.TRUE);
         try {
-            boolean more = true;
-            while (more) {
-                awaitReaderTurn(slot);
+            while (true) {
+                byte[] frame;
                 try {
-                    more = readOne(slot, channel);
-                } finally {
-                    endRead(slot, null, !more);
+                    frame = channel.receive();
+                } catch (RuntimeException endOfStream) {
+                    LOG.debug("pool worker {} channel ended: {}", slot.name, endOfStream.toString());
+                    break;
                 }
+                WorkerReport report;
+                try {
+                    report = WorkerReport.parseFrom(frame);
+                } catch (InvalidProtocolBufferException e) {
+                    LOG.error("pool worker {} (pid {}) sent a corrupt report of {} bytes; killing it",
+                            slot.name, channel.pid(), frame.length, e);
+                    channel.kill();
+                    break;
+                }
+                onReport(slot, report);
             }
         } catch (Throwable unexpected) {
             LOG.error("pool {} reader of worker {} failed; killing the worker", name, slot.name, unexpected);
-            endRead(slot, null, true);
             channel.kill();
         }
         boolean exited;
@@ -409,193 +407,6 @@ final class TaskScheduler {
             channel.kill();
         } catch (InterruptedException | ExecutionException e) {
             channel.kill();
-        }
-    }
-
-    /**
-     * Reads and handles one report of the worker.
-     *
-     * @return false once the channel ended (or the worker sent garbage and was killed)
-     */
-    private boolean readOne(WorkerSlot slot, WorkerChannel channel) {
-        byte[] frame;
-        try {
-            frame = channel.receive();
-        } catch (RuntimeException endOfStream) {
-            LOG.debug("pool worker {} channel ended: {}", slot.name, endOfStream.toString());
-            return false;
-        }
-        WorkerReport report;
-        try {
-            report = WorkerReport.parseFrom(frame);
-        } catch (InvalidProtocolBufferException e) {
-            LOG.error("pool worker {} (pid {}) sent a corrupt report of {} bytes; killing it",
-                    slot.name, channel.pid(), frame.length, e);
-            channel.kill();
-            return false;
-        }
-        onReport(slot, report);
-        return true;
-    }
-
-    /** Marks the reader threads, which never read for themselves in a wait (they read anyway). */
-    private static final ThreadLocal<Boolean> READER_THREAD = new ThreadLocal<>();
-
-    /**
-     * Waits until the reader thread may read the worker's channel: no caller reads it, none
-     * waits to, and none stopped within {@link #CALLER_READ_GRACE_NANOS} (unless it ended).
-     */
-    private static void awaitReaderTurn(WorkerSlot slot) {
-        slot.serveLock.lock();
-        try {
-            while (true) {
-                if (slot.callerReads == null && (slot.callersWanting == 0 || slot.channelEnded)) {
-                    long wait = slot.channelEnded ? 0
-                            : slot.callerReadEnd + CALLER_READ_GRACE_NANOS - System.nanoTime();
-                    if (wait <= 0) {
-                        slot.readerReads = true;
-                        return;
-                    }
-                    slot.serveChanged.awaitNanos(wait);
-                } else {
-                    slot.serveChanged.awaitNanos(CALLER_POLL_NANOS);
-                }
-            }
-        } catch (InterruptedException e) {
-            slot.readerReads = true; // nobody interrupts pool threads; read on
-        } finally {
-            slot.serveLock.unlock();
-        }
-    }
-
-    /** Lets go of the channel: the reader thread if {@code caller} is null, else that caller. */
-    private static void endRead(WorkerSlot slot, Thread caller, boolean ended) {
-        slot.serveLock.lock();
-        try {
-            if (caller == null) {
-                slot.readerReads = false;
-            } else if (slot.callerReads == caller) {
-                slot.callerReads = null;
-                slot.callerReadEnd = System.nanoTime();
-            }
-            if (ended) {
-                slot.channelEnded = true;
-            }
-            // A caller that stops reading wakes only callers waiting to read (the reader thread
-            // looks again by itself, after the grace): in a loop of calls it is not woken each time.
-            if (caller == null || ended || slot.callersWanting > 0) {
-                slot.serveChanged.signalAll();
-            }
-        } finally {
-            slot.serveLock.unlock();
-        }
-    }
-
-    private static void wakeWaitingCallers(WorkerSlot slot) {
-        slot.serveLock.lock();
-        try {
-            if (slot.callersWanting > 0) {
-                slot.serveChanged.signalAll();
-            }
-        } finally {
-            slot.serveLock.unlock();
-        }
-    }
-
-    /**
-     * A caller waits for the result of a task held by {@code slot}: rather than being woken by
-     * the worker's reader thread, itself woken by the channel (two wake-ups), it reads the
-     * channel itself while the reader thread stays aside (leader/follower), and handles every
-     * report it reads, completing other tasks' futures too. Only plain platform threads read so
-     * (not virtual or fork-join threads, nor the pool's readers). Once the channel ends, only the
-     * reader thread reads it, so worker loss is handled in one place.
-     *
-     * @param slot          the worker that holds the task
-     * @param future        its future
-     * @param deadlineNanos when to give up, if {@code timed}
-     * @param timed         whether there is a deadline
-     */
-    void readWhileWaiting(WorkerSlot slot, CompletableFuture<?> future, long deadlineNanos, boolean timed) {
-        Thread me = Thread.currentThread();
-        if (me.isVirtual() || me instanceof ForkJoinWorkerThread || READER_THREAD.get() != null) {
-            return;
-        }
-        boolean nested;
-        slot.serveLock.lock();
-        try {
-            nested = slot.callerReads == me; // a callback of a result this thread read waits for another
-            if (!nested) {
-                slot.callersWanting++;
-                try {
-                    while (true) {
-                        if (future.isDone() || slot.channelEnded || me.isInterrupted()) {
-                            return;
-                        }
-                        if (!slot.readerReads && slot.callerReads == null) {
-                            slot.callerReads = me;
-                            break;
-                        }
-                        long wait = CALLER_POLL_NANOS;
-                        if (timed) {
-                            wait = Math.min(wait, deadlineNanos - System.nanoTime());
-                            if (wait <= 0) {
-                                return;
-                            }
-                        }
-                        slot.serveChanged.awaitNanos(wait);
-                    }
-                } finally {
-                    slot.callersWanting--;
-                    // Callers wait here: the reader thread stays aside after its current read, so
-                    // that the next one reads for itself.
-                    slot.callerReadEnd = System.nanoTime();
-                }
-            }
-        } catch (InterruptedException e) {
-            me.interrupt(); // the wait that follows throws InterruptedException
-            return;
-        } finally {
-            slot.serveLock.unlock();
-        }
-        WorkerChannel channel = slot.channel;
-        boolean more = true;
-        try {
-            while (more && !future.isDone() && !me.isInterrupted()) {
-                long wait = CALLER_POLL_NANOS;
-                if (timed) {
-                    wait = Math.min(wait, deadlineNanos - System.nanoTime());
-                    if (wait <= 0) {
-                        break;
-                    }
-                }
-                boolean readable;
-                try {
-                    readable = channel.poll(wait);
-                } catch (RuntimeException closed) {
-                    more = false;
-                    break;
-                }
-                if (readable) {
-                    more = readOne(slot, channel);
-                    wakeWaitingCallers(slot); // what this thread read may have completed their futures
-                }
-            }
-        } catch (Throwable unexpected) {
-            LOG.error("pool {}: reading worker {} in a waiting caller failed; killing the worker",
-                    name, slot.name, unexpected);
-            more = false;
-            channel.kill();
-        } finally {
-            if (!nested) {
-                endRead(slot, me, !more);
-            } else if (!more) {
-                slot.serveLock.lock();
-                try {
-                    slot.channelEnded = true;
-                } finally {
-                    slot.serveLock.unlock();
-                }
-            }
         }
     }
 

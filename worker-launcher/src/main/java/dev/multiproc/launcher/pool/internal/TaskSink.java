@@ -20,15 +20,6 @@ interface TaskSink {
      */
     void failed(PoolTask task, Throwable error);
 
-    /**
-     * Called (under the pool's lock) when the task is assigned to a worker.
-     *
-     * @param scheduler the pool
-     * @param slot      the worker
-     */
-    default void assigned(TaskScheduler scheduler, WorkerSlot slot) {
-    }
-
     /** @return true when nobody wants the result any more; a pending task is then dropped */
     default boolean abandoned() {
         return false;

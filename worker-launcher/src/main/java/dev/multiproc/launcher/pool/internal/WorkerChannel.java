@@ -24,13 +24,6 @@ interface WorkerChannel {
      */
     byte[] receive();
 
-    /**
-     * @param nanos how long to wait at most
-     * @return whether a {@link #receive()} can start without waiting (a frame or end of stream is there)
-     * @throws RuntimeException if the channel was closed
-     */
-    boolean poll(long nanos);
-
     /** @return completed with the worker's exit code once its process has exited (always normally) */
     CompletableFuture<OptionalInt> exited();
 

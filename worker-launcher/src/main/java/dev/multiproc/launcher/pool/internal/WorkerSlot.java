@@ -3,7 +3,6 @@ package dev.multiproc.launcher.pool.internal;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.OptionalInt;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,21 +30,6 @@ final class WorkerSlot {
     final String name;
     final ReentrantLock sendLock = new ReentrantLock();
     final FunctionLru<Boolean> functionsSent = new FunctionLru<>();
-
-    /** Guards who reads the channel (the fields below); never held while the pool's lock is taken. */
-    final ReentrantLock serveLock = new ReentrantLock();
-    /** Signalled whenever a reader lets go of the channel. */
-    final Condition serveChanged = serveLock.newCondition();
-    /** Whether the reader thread is reading (or dispatching what it read). Guarded by serveLock. */
-    boolean readerReads;
-    /** The caller thread reading the channel while it waits for a result, or null. Guarded by serveLock. */
-    Thread callerReads;
-    /** Callers waiting for their turn to read. Guarded by serveLock. */
-    int callersWanting;
-    /** When a caller last stopped reading. Guarded by serveLock. */
-    long callerReadEnd = System.nanoTime() - Long.MAX_VALUE / 4;
-    /** Set once a read found the channel ended: from then on only the reader thread reads. Guarded by serveLock. */
-    boolean channelEnded;
 
     /** Tasks assigned to this worker and not yet answered, by task id, in assignment order. */
     final LinkedHashMap<Long, PoolTask> inFlight = new LinkedHashMap<>();

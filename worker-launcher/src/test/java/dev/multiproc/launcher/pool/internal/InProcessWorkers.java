@@ -122,18 +122,6 @@ final class InProcessWorkers implements WorkerStarter {
         }
 
         @Override
-        public boolean poll(long nanos) {
-            long deadline = System.nanoTime() + nanos;
-            while (toPool.peek() == null) {
-                if (System.nanoTime() - deadline >= 0) {
-                    return false;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-            }
-            return true;
-        }
-
-        @Override
         public CompletableFuture<OptionalInt> exited() {
             return exited;
         }

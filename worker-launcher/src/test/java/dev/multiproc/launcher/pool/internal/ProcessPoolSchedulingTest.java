@@ -258,7 +258,7 @@ class ProcessPoolSchedulingTest {
     }
 
     @Test
-    void aCallerReadingForItselfCompletesTheOtherTasksItReads() throws Exception {
+    void waitingForOneCallLeavesTheOthersCompleted() throws Exception {
         Pool p = pool(1);
         assertThat(p.apply(() -> 1)).isEqualTo(1); // the worker is ready: tasks are assigned at once
         List<CompletableFuture<Integer>> others = new ArrayList<>();
@@ -273,7 +273,7 @@ class ProcessPoolSchedulingTest {
     }
 
     @Test
-    void aCallerReadingForItselfSeesItsWorkerDie() throws Exception {
+    void aCallerWaitingOnApplyAsyncSeesItsWorkerDie() throws Exception {
         Pool p = pool(1);
         assertThat(p.apply(() -> 1)).isEqualTo(1);
         release = new CountDownLatch(1);
@@ -303,7 +303,7 @@ class ProcessPoolSchedulingTest {
     }
 
     @Test
-    void aCallerReadingForItselfStopsWhenCancelledOrInterrupted() throws Exception {
+    void aCallerWaitingOnApplyAsyncStopsWhenCancelledOrInterrupted() throws Exception {
         Pool p = pool(1);
         assertThat(p.apply(() -> 1)).isEqualTo(1);
         release = new CountDownLatch(1);
@@ -345,7 +345,7 @@ class ProcessPoolSchedulingTest {
         assertThat(stillRunning.get(5, TimeUnit.SECONDS)).isEqualTo(3);
     }
 
-    /** Waits until {@code t} waits (reading its worker's channel, or blocked on its future); the asserts after hold either way. */
+    /** Waits until {@code t} waits for its future; the asserts after hold either way. */
     private static void awaitWaiting(Thread t) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (t.getState() == Thread.State.NEW || t.getState() == Thread.State.RUNNABLE) {
