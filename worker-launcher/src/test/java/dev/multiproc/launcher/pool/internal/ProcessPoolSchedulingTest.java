@@ -258,6 +258,103 @@ class ProcessPoolSchedulingTest {
     }
 
     @Test
+    void waitingForOneCallLeavesTheOthersCompleted() throws Exception {
+        Pool p = pool(1);
+        assertThat(p.apply(() -> 1)).isEqualTo(1); // the worker is ready: tasks are assigned at once
+        List<CompletableFuture<Integer>> others = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            others.add(p.applyAsync(() -> n));
+        }
+        assertThat(p.applyAsync(() -> 99).get()).isEqualTo(99);
+        for (int i = 0; i < 5; i++) {
+            assertThat(others.get(i).get(5, TimeUnit.SECONDS)).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void aCallerWaitingOnApplyAsyncSeesItsWorkerDie() throws Exception {
+        Pool p = pool(1);
+        assertThat(p.apply(() -> 1)).isEqualTo(1);
+        release = new CountDownLatch(1);
+        HOLDING.clear();
+        CompletableFuture<Long> held = p.applyAsync(() -> {
+            HOLDING.add(InProcessWorkers.current().pid());
+            release.await();
+            return 0L;
+        });
+        InProcessWorkers.Worker victim = awaitHolder();
+        CompletableFuture<Throwable> seen = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                held.get();
+                seen.complete(null);
+            } catch (Throwable e) {
+                seen.complete(e);
+            }
+        }, "test-waiter");
+        waiter.start();
+        awaitWaiting(waiter);
+        victim.kill();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(WorkerLostException.class).hasMessageContaining(victim.name);
+        release.countDown();
+        assertThat(p.apply(() -> 5)).isEqualTo(5);
+    }
+
+    @Test
+    void aCallerWaitingOnApplyAsyncStopsWhenCancelledOrInterrupted() throws Exception {
+        Pool p = pool(1);
+        assertThat(p.apply(() -> 1)).isEqualTo(1);
+        release = new CountDownLatch(1);
+        CompletableFuture<Integer> cancelled = p.applyAsync(() -> {
+            release.await();
+            return 1;
+        });
+        CompletableFuture<Integer> queued = p.applyAsync(() -> 2);
+        CompletableFuture<Throwable> seen = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                cancelled.get();
+                seen.complete(null);
+            } catch (Throwable e) {
+                seen.complete(e);
+            }
+        }, "test-waiter");
+        waiter.start();
+        awaitWaiting(waiter);
+        cancelled.cancel(false);
+        assertThat(seen.get(5, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
+
+        CompletableFuture<Throwable> seen2 = new CompletableFuture<>();
+        CompletableFuture<Integer> stillRunning = p.applyAsync(() -> 3); // queued behind the blocked task
+        Thread waiter2 = new Thread(() -> {
+            try {
+                stillRunning.get();
+                seen2.complete(null);
+            } catch (Throwable e) {
+                seen2.complete(e);
+            }
+        }, "test-waiter-2");
+        waiter2.start();
+        awaitWaiting(waiter2);
+        waiter2.interrupt();
+        assertThat(seen2.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        release.countDown();
+        assertThat(queued.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(stillRunning.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+
+    /** Waits until {@code t} waits for its future; the asserts after hold either way. */
+    private static void awaitWaiting(Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (t.getState() == Thread.State.NEW || t.getState() == Thread.State.RUNNABLE) {
+            assertThat(System.nanoTime() - deadline).as("thread %s never waited", t.getName()).isNegative();
+            Thread.yield();
+        }
+    }
+
+    @Test
     void aResultThatCannotBeSerializedFailsOnlyThatTask() throws Exception {
         Pool p = pool(1);
         long pid = p.apply(() -> InProcessWorkers.current().pid());
