@@ -1,6 +1,8 @@
 package dev.multiproc.systemtests;
 
 import dev.multiproc.spi.ContextSettings;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -34,22 +37,22 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     @SuppressWarnings("unchecked")
-    public void afterAll(ExtensionContext context) throws Exception {
+    public void afterAll(ExtensionContext context) {
         ExtensionContext.Store store = context.getStore(NS);
         Set<Path> filesBefore = store.get("files", Set.class);
         Set<Thread> threadsBefore = store.get("threads", Set.class);
-        long deadline = System.nanoTime() + GRACE.toNanos();
-        List<String> leaks;
-        do {
-            leaks = findLeaks(filesBefore, threadsBefore);
-            if (leaks.isEmpty()) {
-                return;
-            }
-            Thread.onSpinWait();
-            Thread.sleep(20); // polling for leftovers to go away, not synchronizing with them
-        } while (System.nanoTime() < deadline);
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
-        throw new AssertionError(context.getDisplayName() + " leaked: " + String.join("; ", leaks));
+        AtomicReference<List<String>> leaks = new AtomicReference<>(List.of());
+        try {
+            Awaitility.await().pollInSameThread().atMost(GRACE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        leaks.set(findLeaks(filesBefore, threadsBefore));
+                        return leaks.get().isEmpty();
+                    });
+            return;
+        } catch (ConditionTimeoutException stillThere) {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+        throw new AssertionError(context.getDisplayName() + " leaked: " + String.join("; ", leaks.get()));
     }
 
     private static List<String> findLeaks(Set<Path> filesBefore, Set<Thread> threadsBefore) {

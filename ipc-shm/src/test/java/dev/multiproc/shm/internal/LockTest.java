@@ -118,7 +118,7 @@ class LockTest extends SharedObjectsFixture {
                 return at;
             });
             started.await();
-            Thread.sleep(100); // let the waiter fall asleep in futex (not synchronization: the assertion holds either way)
+            awaitParticipantAsleep();
             long released = System.nanoTime();
             lock.unlock();
             latencies[round] = waiter.get(5, TimeUnit.SECONDS) - released;
@@ -143,7 +143,7 @@ class LockTest extends SharedObjectsFixture {
             }
         });
         started.await();
-        Thread.sleep(100);
+        awaitParticipantAsleep();
         long interruptedAt = System.nanoTime();
         waiter.cancel(true);
         // cancel(true) interrupted it; the thread notices within one 50 ms slice

@@ -45,7 +45,7 @@ class SemaphoreEventTest extends SharedObjectsFixture {
     void aReleaseWakesASleepingAcquirer() throws Exception {
         IpcSemaphore sem = shared.semaphore(0, false);
         Future<Boolean> f = pool.submit(() -> sem.tryAcquire(Duration.ofSeconds(10)));
-        Thread.sleep(150); // the acquirer is asleep by now; the assertion holds either way
+        awaitParticipantAsleep();
         sem.release();
         assertThat(f.get(5, TimeUnit.SECONDS)).isTrue();
         assertThat(sem.availablePermits()).isZero();
@@ -62,7 +62,7 @@ class SemaphoreEventTest extends SharedObjectsFixture {
                 return "interrupted";
             }
         });
-        Thread.sleep(100);
+        awaitParticipantAsleep();
         f.cancel(true);
         pool.shutdown();
         assertThat(pool.awaitTermination(2, TimeUnit.SECONDS)).isTrue();
@@ -77,7 +77,7 @@ class SemaphoreEventTest extends SharedObjectsFixture {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(140), Duration.ofSeconds(3));
         assertThat(event.await(Duration.ZERO)).isFalse();
         Future<Boolean> f = pool.submit(() -> event.await(Duration.ofSeconds(10)));
-        Thread.sleep(100);
+        awaitParticipantAsleep();
         event.set();
         assertThat(f.get(5, TimeUnit.SECONDS)).isTrue();
         assertThat(event.isSet()).isTrue();
@@ -90,7 +90,7 @@ class SemaphoreEventTest extends SharedObjectsFixture {
     void aWaiterLearnsOfASetEvenIfClearedBeforeItWakes() throws Exception {
         IpcEvent event = shared.event();
         Future<Boolean> f = pool.submit(() -> event.await(Duration.ofSeconds(10)));
-        Thread.sleep(100);
+        awaitParticipantAsleep();
         event.set();
         event.clear();
         assertThat(f.get(5, TimeUnit.SECONDS)).isTrue();
