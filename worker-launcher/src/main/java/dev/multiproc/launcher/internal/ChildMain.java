@@ -6,6 +6,8 @@ import dev.multiproc.SerializationException;
 import dev.multiproc.Serializer;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.wire.Bootstrap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -39,7 +41,7 @@ public final class ChildMain {
         try {
             bootstrap = Bootstrap.parseDelimitedFrom(Channels.newInputStream(stdin));
         } catch (IOException | RuntimeException e) {
-            System.err.println("multiproc: cannot read the bootstrap of this child JVM from stdin: " + e);
+            log().error("cannot read the bootstrap of this child JVM from stdin", e);
             Runtime.getRuntime().halt(EXIT_FAILED);
             return;
         }
@@ -64,8 +66,8 @@ public final class ChildMain {
         try {
             control = ControlClient.connect(bootstrap);
         } catch (IOException | RuntimeException e) {
-            System.err.println("multiproc: " + self + " cannot reach its parent " + bootstrap.getParentName()
-                    + " (pid " + bootstrap.getParentPid() + ") on " + bootstrap.getControlAddress() + ": " + e);
+            log().error("{} cannot reach its parent {} (pid {}) on {}", self, bootstrap.getParentName(),
+                    bootstrap.getParentPid(), bootstrap.getControlAddress(), e);
             return EXIT_FAILED;
         }
         Serializer serializer = Serializer.standard();
@@ -76,16 +78,29 @@ public final class ChildMain {
             failure = t;
         }
         if (failure != null) {
-            System.err.println("Process " + bootstrap.getProcessName() + " (pid " + ProcessHandle.current().pid()
-                    + ") failed:");
-            failure.printStackTrace();
+            printUncaught(bootstrap.getProcessName(), failure);
         }
         try (control) {
             control.reportExit(failure, serializer);
         } catch (IOException e) {
-            System.err.println("multiproc: " + self + " cannot report its exit to its parent: " + e);
+            log().error("{} cannot report its exit to its parent", self, e);
         }
         return failure == null ? EXIT_OK : EXIT_FAILED;
+    }
+
+    /**
+     * Prints the target's uncaught exception on this process's stderr, as Python's
+     * {@code Process} does: part of the contract (DESIGN.md), so it goes to stderr whatever
+     * logging the user configured, and reaches the parent's stderr through its output pump.
+     */
+    private static void printUncaught(String processName, Throwable failure) {
+        System.err.println("Process " + processName + " (pid " + ProcessHandle.current().pid() + ") failed:");
+        failure.printStackTrace();
+    }
+
+    /** The logger, created only when a diagnostic is logged, so a healthy child pays nothing at start-up. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(ChildMain.class);
     }
 
     private static ProcessTarget readTarget(Bootstrap bootstrap, Serializer serializer, String self) {
