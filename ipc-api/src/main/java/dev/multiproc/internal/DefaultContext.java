@@ -24,6 +24,7 @@ import dev.multiproc.SharedLong;
 import dev.multiproc.SharedLongArray;
 import dev.multiproc.SharedMemory;
 import dev.multiproc.spi.Channels;
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.ProcessLauncher;
@@ -85,8 +86,13 @@ public final class DefaultContext implements Context, ContextServices {
                 return;
             }
         }
-        closeQuietly(resource, null);
-        throw new IllegalStateException("context (" + transport() + ") is closed");
+        IllegalStateException closedError = new IllegalStateException("context (" + transport() + ") is closed");
+        try {
+            new Cleanup().close(resource).rethrow();
+        } catch (RuntimeException e) {
+            closedError.addSuppressed(e);
+        }
+        throw closedError;
     }
 
     @Override
@@ -142,7 +148,7 @@ public final class DefaultContext implements Context, ContextServices {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        RuntimeException failure = null;
+        Cleanup cleanup = new Cleanup();
         while (true) {
             AutoCloseable next;
             synchronized (resources) {
@@ -151,24 +157,9 @@ public final class DefaultContext implements Context, ContextServices {
             if (next == null) {
                 break;
             }
-            failure = closeQuietly(next, failure);
+            cleanup.close(next);
         }
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private static RuntimeException closeQuietly(AutoCloseable resource, RuntimeException failure) {
-        try {
-            resource.close();
-        } catch (Exception e) {
-            if (failure == null) {
-                failure = new IllegalStateException("failed to release " + resource, e);
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        return failure;
+        cleanup.rethrow();
     }
 
     @Override

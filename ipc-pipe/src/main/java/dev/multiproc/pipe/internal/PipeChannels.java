@@ -5,6 +5,7 @@ import dev.multiproc.JoinableQueue;
 import dev.multiproc.Pipe;
 import dev.multiproc.pipe.queue.PipeQueues;
 import dev.multiproc.spi.Channels;
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ContextServices;
 
 import java.util.Set;
@@ -66,20 +67,10 @@ public final class PipeChannels implements Channels {
     }
 
     private static void close(PipeConnection... toClose) {
-        RuntimeException failure = null;
+        Cleanup cleanup = new Cleanup();
         for (PipeConnection end : toClose) {
-            try {
-                end.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            cleanup.close(end);
         }
-        if (failure != null) {
-            throw failure;
-        }
+        cleanup.rethrow();
     }
 }

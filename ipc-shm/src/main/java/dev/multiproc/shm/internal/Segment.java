@@ -3,6 +3,7 @@ package dev.multiproc.shm.internal;
 import dev.multiproc.IpcException;
 import dev.multiproc.ResourceExistsException;
 import dev.multiproc.ResourceNotFoundException;
+import dev.multiproc.spi.Cleanup;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -186,26 +187,11 @@ public final class Segment implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        RuntimeException failure = null;
+        Cleanup cleanup = new Cleanup();
         if (owner) {
-            try {
-                unlink();
-            } catch (RuntimeException e) {
-                failure = e;
-            }
+            cleanup.run(this::unlink);
         }
-        try {
-            arena.close();
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        cleanup.run(arena::close).rethrow();
     }
 
     private static void deleteQuietly(Path path) {

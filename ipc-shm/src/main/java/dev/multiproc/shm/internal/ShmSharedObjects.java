@@ -12,6 +12,7 @@ import dev.multiproc.SharedIntArray;
 import dev.multiproc.SharedLong;
 import dev.multiproc.SharedLongArray;
 import dev.multiproc.SharedMemory;
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.SharedObjects;
 
@@ -190,22 +191,12 @@ public final class ShmSharedObjects implements SharedObjects {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        RuntimeException failure = null;
+        Cleanup cleanup = new Cleanup();
         AutoCloseable next;
         while ((next = created.poll()) != null) {
-            try {
-                next.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("failed to release a shared-memory segment", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            cleanup.close(next);
         }
-        if (failure != null) {
-            throw failure;
-        }
+        cleanup.rethrow();
     }
 
     @Override
