@@ -3,6 +3,8 @@
 #   flock /tmp/bench.lock benchmarks/run.sh pipe.PipeBenchmark [args...]
 # The class name is relative to dev.multiproc.benchmarks. Benchmarks print Markdown tables.
 # JAVA25 may point at a JDK 25 java; otherwise the first JDK 25 under /usr/lib/jvm is used.
+# BENCH_OPTS adds JVM options (e.g. BENCH_OPTS=-Dbench.placement=split); BENCH_WRAP prefixes the
+# command (e.g. BENCH_WRAP="perf stat -e context-switches").
 set -euo pipefail
 if [ $# -lt 1 ]; then
   echo "usage: $0 <area.BenchmarkClass> [args...]   e.g. $0 queue.QueueBenchmark" >&2
@@ -33,4 +35,4 @@ done
 deps="$(tr ':' '\n' < "$cp_file" | grep -v '/dev/multiproc/' | paste -sd: -)"
 opens="$(sed -n 's:.*<multiproc.jvm.opens>\(.*\)</multiproc.jvm.opens>.*:\1:p' "$root/pom.xml")"
 # shellcheck disable=SC2086
-exec "$java" $opens -Xmx1g -cp "${modules#:}:$deps" "$main" "$@"
+exec ${BENCH_WRAP:-} "$java" $opens ${BENCH_OPTS:-} -Xmx1g -cp "${modules#:}:$deps" "$main" "$@"

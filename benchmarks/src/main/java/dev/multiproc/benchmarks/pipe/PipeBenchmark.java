@@ -5,6 +5,7 @@ import dev.multiproc.Context;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
 import dev.multiproc.Serializer;
+import dev.multiproc.benchmarks.Placement;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -68,10 +69,10 @@ public final class PipeBenchmark {
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String only = args.length > 1 ? args[1] : "";
-        String placements = System.getProperty("bench.placement", "split,same");
-        for (String placement : placements.split(",")) {
+        for (String placement : Placement.chosen("split,same")) {
             Map<String, List<double[]>> results = new LinkedHashMap<>();
-            childCpu = pin(placement);
+            Placement.pinSelf(placement);
+            childCpu = Placement.cpuOfChild(placement);
             for (int round = 0; round < rounds; round++) {
                 // odd rounds run the rows in reverse, so no row always follows the same one
                 List<Runnable> rows = new ArrayList<>();
@@ -102,31 +103,6 @@ public final class PipeBenchmark {
     /** CPU list for children ("taskset -c"), or null when not pinned. */
     private static String childCpu;
 
-    /**
-     * Pins this JVM for a placement: "split" = this JVM on CPU 0 and the other on CPU 1 (every
-     * wake-up crosses CPUs, as in the ~40 µs anchor figures); "same" = both on CPU 0; "free" = no pinning.
-     */
-    private static String pin(String placement) throws Exception {
-        if (placement.equals("free")) {
-            run("taskset", "-a", "-p", "-c", "0-" + (Runtime.getRuntime().availableProcessors() - 1),
-                    Long.toString(ProcessHandle.current().pid()));
-            return null;
-        }
-        run("taskset", "-a", "-p", "-c", "0", Long.toString(ProcessHandle.current().pid()));
-        return switch (placement) {
-            case "split" -> "1";
-            case "same" -> "0";
-            default -> throw new IllegalArgumentException("bench.placement must be split, same or free, was " + placement);
-        };
-    }
-
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed");
-        }
-    }
-
     /** A measurement that may fail. */
     private interface Measurement<T> {
         T run() throws Exception;
@@ -148,8 +124,7 @@ public final class PipeBenchmark {
     private static void print(Map<String, List<double[]>> results, int rounds, String placement) {
         System.out.printf("%n2 JVMs, CPUs %s, %d-byte messages, median of %d rounds (RTT: %,d round trips after %,d warm-up; "
                 + "one-way: %,d messages after %,d warm-up, first send until the receiver's ack)%n%n",
-                placement.equals("split") ? "split (this JVM on CPU 0, the other on CPU 1)"
-                        : placement.equals("same") ? "shared (both JVMs on CPU 0)" : "not pinned",
+                Placement.describe(placement),
                 SIZE, rounds, RTT_SAMPLES, RTT_WARMUP, TP_MESSAGES, TP_WARMUP);
         System.out.println("| Channel | RTT p50 µs | RTT p99 µs | one-way msgs/s |");
         System.out.println("|---|---|---|---|");

@@ -7,6 +7,7 @@ import dev.multiproc.IpcQueue;
 import dev.multiproc.JoinableQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
+import dev.multiproc.benchmarks.Placement;
 import dev.multiproc.spi.ContextSettings;
 
 import java.io.IOException;
@@ -20,8 +21,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Queue throughput and round trip across processes, on the {@code pipe} transport, with a
@@ -31,11 +36,17 @@ import java.util.Locale;
  * {@link Integer} items, one JVM per side.
  *
  * <p>Run (after {@code mvn -pl benchmarks -am package -DskipTests}) with
- * {@code flock /tmp/bench.lock benchmarks/run-queue-bench.sh [items] [rounds] [rttSamples]}.
- * Prints a Markdown table.
+ * {@code flock /tmp/bench.lock benchmarks/run.sh queue.QueueBenchmark [items] [rounds] [rttSamples] [only]}.
+ * Prints a Markdown table. Round trips are measured per CPU placement ({@link Placement};
+ * {@code -Dbench.placement=split,same,free}, default split and same), alternating the queue with
+ * its baselines over the rounds.
  */
 public final class QueueBenchmark {
     private static final Duration LIMIT = Duration.ofMinutes(5);
+    /** Counted before any pinning narrows what the JVM sees. */
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
+    private static final String PIPE_RTT = "Baseline: Pipe send/recv ping-pong (parent <-> child)";
+    private static final String QUEUE_RTT = "Queue: put/take ping-pong over two queues (parent <-> child)";
     private final int items;
     private final int rounds;
     private final int rttSamples;
@@ -51,7 +62,7 @@ public final class QueueBenchmark {
 
     /**
      * @param args [items per round, default 1,000,000] [measured rounds, default 5] [RTT samples, default 20,000]
-     *             [only "throughput" or "rtt"]
+     *             [only "throughput", "rtt" or "queue-rtt" (the queue round trip alone, for profiling)]
      * @throws Exception if a run fails
      */
     public static void main(String[] args) throws Exception {
@@ -63,22 +74,18 @@ public final class QueueBenchmark {
 
     private void run() throws Exception {
         try (Context ctx = Multiproc.context("pipe")) {
-            if (!only.equals("rtt")) {
+            if (only.equals("all") || only.equals("throughput")) {
                 throughputOwnerToChild(ctx);
                 throughputChildToChild(ctx);
                 joinableThroughput(ctx);
             }
             if (!only.equals("throughput")) {
-                pipeRtt(ctx);
-                queueRtt(ctx);
-                udsRtt(ctx);
-                pipeRtt(ctx);
-                queueRtt(ctx);
+                roundTrips(ctx);
             }
         }
         System.out.println();
         System.out.printf(Locale.ROOT, "Queue benchmark, pipe transport: %,d Integer items per round, %d rounds (+1 warm-up), %,d RTT samples, %d CPUs%n%n",
-                items, rounds, rttSamples, Runtime.getRuntime().availableProcessors());
+                items, rounds, rttSamples, CPUS);
         System.out.println("| scenario | metric | value |");
         System.out.println("|---|---|---:|");
         rows.forEach(System.out::println);
@@ -221,14 +228,74 @@ public final class QueueBenchmark {
         }
     }
 
-    private void latency(String scenario, long[] nanos) {
-        Arrays.sort(nanos);
-        row(scenario, "RTT median / p99 / min", String.format(Locale.ROOT, "%.1f / %.1f / %.1f us",
-                nanos[nanos.length / 2] / 1e3, nanos[(int) (nanos.length * 0.99)] / 1e3, nanos[0] / 1e3));
+    /** One round's round-trip figures, in microseconds. */
+    private record Rtt(double p50, double p99, double min) {
+        static Rtt of(long[] nanos) {
+            Arrays.sort(nanos);
+            return new Rtt(nanos[nanos.length / 2] / 1e3, nanos[(int) (nanos.length * 0.99)] / 1e3, nanos[0] / 1e3);
+        }
+    }
+
+    /** A round-trip measurement against a child pinned for a placement. */
+    private interface RttMeasurement {
+        long[] run(Context ctx, String placement) throws Exception;
+    }
+
+    /**
+     * Round trips per CPU placement (see {@link Placement}): the queue, the transport's Pipe and a
+     * raw socket, in alternating order over the rounds, so that each is compared with baselines
+     * taken under the same conditions. Each figure is the median over the rounds.
+     */
+    private void roundTrips(Context ctx) throws Exception {
+        Map<String, RttMeasurement> all = new LinkedHashMap<>();
+        all.put(PIPE_RTT, this::pipeRtt);
+        all.put(QUEUE_RTT, this::queueRtt);
+        all.put("Baseline: raw JDK SocketChannel UDS ping-pong, 4 bytes (same JVMs' setup)", this::udsRtt);
+        if (only.equals("queue-rtt")) {
+            all.keySet().retainAll(List.of(QUEUE_RTT));
+        }
+        for (String placement : Placement.chosen("split,same")) {
+            Placement.pinSelf(placement);
+            Map<String, List<Rtt>> results = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                List<Map.Entry<String, RttMeasurement>> order = new ArrayList<>(all.entrySet());
+                if (round % 2 == 1) {
+                    Collections.reverse(order);
+                }
+                for (Map.Entry<String, RttMeasurement> e : order) {
+                    long[] nanos = e.getValue().run(ctx, placement);
+                    if (nanos != null) {
+                        results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(Rtt.of(nanos));
+                    }
+                }
+            }
+            String cpus = "CPUs " + placement;
+            results.forEach((scenario, rtts) -> row(scenario + ", " + cpus, "RTT median / p99 / min",
+                    String.format(Locale.ROOT, "%.1f / %.1f / %.1f us", median(rtts, Rtt::p50), median(rtts, Rtt::p99),
+                            rtts.stream().mapToDouble(Rtt::min).min().orElseThrow())));
+            if (results.containsKey(PIPE_RTT) && results.containsKey(QUEUE_RTT)) {
+                row("Queue RTT / Pipe RTT, " + cpus, "ratio of medians (per round)", String.format(Locale.ROOT, "%.2f x (%s)",
+                        median(results.get(QUEUE_RTT), Rtt::p50) / median(results.get(PIPE_RTT), Rtt::p50),
+                        perRoundRatios(results.get(QUEUE_RTT), results.get(PIPE_RTT))));
+            }
+        }
+    }
+
+    private static double median(List<Rtt> rtts, ToDoubleFunction<Rtt> figure) {
+        double[] v = rtts.stream().mapToDouble(figure).sorted().toArray();
+        return v[v.length / 2];
+    }
+
+    private static String perRoundRatios(List<Rtt> queue, List<Rtt> pipe) {
+        List<String> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(queue.size(), pipe.size()); i++) {
+            ratios.add(String.format(Locale.ROOT, "%.2f", queue.get(i).p50() / pipe.get(i).p50()));
+        }
+        return String.join(", ", ratios);
     }
 
     /** put on one queue, the child echoes onto another, take. */
-    private void queueRtt(Context ctx) throws Exception {
+    private long[] queueRtt(Context ctx, String placement) throws Exception {
         IpcQueue<Integer> in = queue(ctx);
         IpcQueue<Integer> out = queue(ctx);
         IpcProcess echo = ctx.process("echo", () -> {
@@ -236,6 +303,7 @@ public final class QueueBenchmark {
                 out.put(v);
             }
         }).start();
+        Placement.pinChild(placement, echo.pid());
         int warmup = Math.max(2_000, rttSamples / 4);
         long[] nanos = new long[rttSamples];
         for (int i = 0; i < warmup + rttSamples; i++) {
@@ -252,11 +320,11 @@ public final class QueueBenchmark {
         }
         in.put(-1);
         awaitExit(echo);
-        latency("Queue: put/take ping-pong over two queues (parent <-> child)", nanos);
+        return nanos;
     }
 
     /** The baseline: a raw JDK blocking SocketChannel ping-pong over UDS, 4-byte messages. */
-    private void udsRtt(Context ctx) throws Exception {
+    private long[] udsRtt(Context ctx, String placement) throws Exception {
         Path path = ContextSettings.defaultSocketDirectory()
                 .resolve(ContextSettings.FILE_PREFIX + "bench-" + ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(path);
@@ -275,9 +343,10 @@ public final class QueueBenchmark {
                     }
                 }
             }).start();
+            Placement.pinChild(placement, echo.pid());
+            long[] nanos = new long[rttSamples];
             try (SocketChannel ch = server.accept()) {
                 int warmup = total - rttSamples;
-                long[] nanos = new long[rttSamples];
                 ByteBuffer b = ByteBuffer.allocateDirect(4);
                 for (int i = 0; i < total; i++) {
                     long t0 = System.nanoTime();
@@ -291,9 +360,9 @@ public final class QueueBenchmark {
                         nanos[i - warmup] = t1 - t0;
                     }
                 }
-                latency("Baseline: raw JDK SocketChannel UDS ping-pong, 4 bytes (same JVMs' setup)", nanos);
             }
             awaitExit(echo);
+            return nanos;
         } finally {
             Files.deleteIfExists(path);
         }
@@ -308,13 +377,13 @@ public final class QueueBenchmark {
     }
 
     /** The transport's Pipe, when it has one: send/recv ping-pong of Integers. */
-    private void pipeRtt(Context ctx) throws Exception {
+    private long[] pipeRtt(Context ctx, String placement) throws Exception {
         Pipe pipe;
         try {
             pipe = ctx.pipe();
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            row("Baseline: Pipe send/recv ping-pong", "RTT", "n/a (no pipe transport in this build: " + e.getClass().getSimpleName() + ")");
-            return;
+            row(PIPE_RTT, "RTT", "n/a (no pipe transport in this build: " + e.getClass().getSimpleName() + ")");
+            return null;
         }
         Connection child = pipe.right();
         int total = Math.max(2_000, rttSamples / 4) + rttSamples;
@@ -323,6 +392,7 @@ public final class QueueBenchmark {
                 child.send(child.<Integer>recv());
             }
         }).start();
+        Placement.pinChild(placement, echo.pid());
         Connection parent = pipe.left();
         int warmup = total - rttSamples;
         long[] nanos = new long[rttSamples];
@@ -339,6 +409,6 @@ public final class QueueBenchmark {
             }
         }
         awaitExit(echo);
-        latency("Baseline: Pipe send/recv ping-pong (parent <-> child)", nanos);
+        return nanos;
     }
 }

@@ -35,7 +35,7 @@ import dev.multiproc.spi.ContextSettings;
  *     it only when that process acknowledges that a thread took it; if the connection drops first
  *     (close, crash, SIGKILL) the item goes back to the head. So a consumer process that dies while
  *     blocked in {@code take()} loses nothing. Acknowledgements are batched: they leave with the
- *     process's next request, or within 200 us; a consumer killed inside that window after
+ *     process's next request, or within 1 ms; a consumer killed inside that window after
  *     {@code take()} returned has that item delivered again (never lost, at worst twice). A process
  *     that exits normally or closes the queue sends them first.</li>
  * <li><b>Streaming.</b> Puts to an unbounded queue are sent without waiting for a reply, many frames

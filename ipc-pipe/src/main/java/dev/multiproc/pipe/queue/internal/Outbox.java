@@ -40,9 +40,9 @@ final class Outbox implements AutoCloseable {
     enum Urgency { URGENT, NORMAL, LAZY }
 
     /** A NORMAL flush this soon after the end of the previous one is part of a burst. */
-    static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(3);
-    static final long LAZY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-    static final int ACK_BATCH = 64;
+    static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
+    static final long LAZY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final int ACK_BATCH = QueueClient.PREFETCH_TARGET / 2;
     /** Unsent bytes above which a put waits for the writer. */
     static final long HIGH_WATER_BYTES = 4 << 20;
     private static final int CHUNK_BYTES = 64 << 10;
@@ -371,8 +371,11 @@ final class Outbox implements AutoCloseable {
                         left = work.awaitNanos(left);
                         left = Math.min(left, deadline - System.nanoTime());
                     }
-                    lazyArmed = false;
+                    boolean ticked = !wakeNow && !closed;
                     wakeNow = false;
+                    // acknowledgements that keep coming wait for the next tick, armed here rather
+                    // than by a wake-up of this thread: one wake-up per tick while they flow
+                    lazyArmed = ticked && pendingAcks > 0;
                 } else {
                     work.await();
                     continue;

@@ -42,9 +42,9 @@ import dev.multiproc.QueueClosedException;
  * {@code take()} would otherwise be woken by the broker thread, itself woken by the socket: two
  * wake-ups per item. Instead, while the broker thread is parked, such a thread selects and serves
  * the connections itself ({@link #serveWhileWaitingLocked}) and so wakes straight from the socket.
- * The broker thread parks once it saw an owner's taker waiting, and stays parked while a taker
- * serves and for {@link #LEAD_GRACE_NANOS} after, so a taker in a loop keeps serving; then it
- * selects again. Frames of other processes thus wait at most about that long for whoever serves.
+ * The broker thread parks once it saw an owner's taker waiting, and stays parked while takers
+ * keep serving ({@link ServeTurns}); then it selects again. Frames of other processes thus wait
+ * at most {@link ServeTurns#MAX_PARK_NANOS} for whoever serves.
  *
  * <p>The socket file ({@code multiproc-queue-<pid>-<n>-<random>.sock} in the socket directory)
  * is removed when the broker closes: on context close, at JVM exit (see {@link QueueRegistry}),
@@ -72,16 +72,13 @@ public final class QueueBroker implements AutoCloseable {
     /** When the owner's previous flush returned (guarded by lock). */
     private long lastCallerFlush;
     private boolean flushRequested;
-    /** How long the broker thread leaves the serving to the owner's takers after one served. */
-    static final long LEAD_GRACE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     /** Where the broker thread parks while an owner's taker serves (guarded by lock). */
     private final Condition parked = lock.newCondition();
     private final List<LocalLink> ownerLinks = new ArrayList<>();
     private boolean brokerSelecting;
-    private boolean callerServes;
     private boolean callerWantsToServe;
-    private long serveStart;
-    private long serveEnd = System.nanoTime() - 2 * LEAD_GRACE_NANOS;
+    /** Whether the broker thread or an owner's taker serves (guarded by lock). */
+    private final ServeTurns turns = new ServeTurns();
 
     private QueueBroker(String name, Path path, int maxsize, boolean joinable, int maxFrameBytes,
                         ServerSocketChannel server, Selector selector) {
@@ -194,7 +191,7 @@ public final class QueueBroker implements AutoCloseable {
         lock.lock();
         try {
             while (!closed.get()) {
-                if (parkedForCallerLocked()) {
+                if (turns.parkWhileTakersServe(parked)) {
                     continue;
                 }
                 brokerSelecting = true;
@@ -209,7 +206,7 @@ public final class QueueBroker implements AutoCloseable {
                 if (callerWantsToServe) {
                     // an owner's taker waits: leave the next rounds to it, and tell it so
                     callerWantsToServe = false;
-                    serveEnd = System.nanoTime();
+                    turns.handedOver();
                     for (LocalLink l : ownerLinks) {
                         l.serveFree();
                     }
@@ -226,31 +223,6 @@ public final class QueueBroker implements AutoCloseable {
             lock.unlock();
             shutdown();
         }
-    }
-
-    /**
-     * Parks the broker thread while an owner's taker serves the connections, or served less than
-     * {@link #LEAD_GRACE_NANOS} ago. A taker that serves longer than that signals when it stops.
-     *
-     * @return whether it parked (the caller checks again); false: the broker thread must select
-     */
-    private boolean parkedForCallerLocked() throws InterruptedException {
-        long now = System.nanoTime();
-        if (callerServes) {
-            long served = now - serveStart;
-            if (served < LEAD_GRACE_NANOS) {
-                parked.awaitNanos(LEAD_GRACE_NANOS - served);
-            } else {
-                parked.await();
-            }
-            return true;
-        }
-        long idle = now - serveEnd;
-        if (idle < LEAD_GRACE_NANOS) {
-            parked.awaitNanos(LEAD_GRACE_NANOS - idle);
-            return true;
-        }
-        return false;
     }
 
     /**
@@ -300,15 +272,14 @@ public final class QueueBroker implements AutoCloseable {
      *         another taker serves, or the broker is closed); true after one round
      */
     boolean serveWhileWaitingLocked(long nanos) {
-        if (closed.get() || callerServes || lock.getHoldCount() != 1 || !maySelectInThisThread()) {
+        if (closed.get() || turns.takerServes() || lock.getHoldCount() != 1 || !maySelectInThisThread()) {
             return false;
         }
         if (brokerSelecting) {
             callerWantsToServe = true;
             return false;
         }
-        callerServes = true;
-        serveStart = System.nanoTime();
+        turns.takerStarts();
         boolean interrupted = false;
         try {
             lock.unlock();
@@ -331,12 +302,9 @@ public final class QueueBroker implements AutoCloseable {
                 closed.set(true);
             }
         } finally {
-            callerServes = false;
-            long now = System.nanoTime();
-            if (now - serveStart >= LEAD_GRACE_NANOS || closed.get()) {
+            if (turns.takerStops() || closed.get()) {
                 parked.signal(); // the broker thread may be parked without a time limit
             }
-            serveEnd = now;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -413,7 +381,7 @@ public final class QueueBroker implements AutoCloseable {
             if (urgency == Outbox.Urgency.URGENT || !burst) {
                 flushAll();
                 lastCallerFlush = System.nanoTime(); // the gap to the next call starts after this write
-            } else if (!brokerSelecting && !callerServes) {
+            } else if (!brokerSelecting && !turns.takerServes()) {
                 flushAll(); // the broker thread is parked: nobody would see a wake-up soon
             } else if (!flushRequested) {
                 flushRequested = true;

@@ -27,8 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader, itself woken by the socket: two wake-ups per item. Instead, while the reader thread is
  * parked, the waiting taker selects and reads the socket itself ({@link #serveWhileWaiting}) and
  * so wakes straight from the socket (leader/follower). The reader parks once it saw a taker
- * waiting, and stays parked while a taker reads and for {@link QueueBroker#LEAD_GRACE_NANOS}
- * after, so a taker in a loop keeps reading; then it reads again itself, so frames such as RECALL
+ * waiting, and stays parked while takers keep reading ({@link ServeTurns}); then it reads again
+ * itself, so frames such as RECALL
  * are handled even when no thread of this process uses the queue. The socket is non-blocking, so
  * a taker's wait can time out and be interrupted without closing it.
  */
@@ -48,11 +48,10 @@ final class RemoteLink implements BrokerLink {
     private final ReentrantLock serveLock = new ReentrantLock();
     private final Condition parked = serveLock.newCondition();
     private boolean readerServes;
-    private boolean takerServes;
     private boolean takerWants;
     private boolean ended;
-    private long serveStart;
-    private long serveEnd = System.nanoTime() - 2 * QueueBroker.LEAD_GRACE_NANOS;
+    /** Whether the reader thread or a taker reads (guarded by serveLock). */
+    private final ServeTurns turns = new ServeTurns();
     private volatile boolean closing;
 
     /**
@@ -167,15 +166,14 @@ final class RemoteLink implements BrokerLink {
         }
         serveLock.lock();
         try {
-            if (closing || ended || takerServes) {
+            if (closing || ended || turns.takerServes()) {
                 return false;
             }
             if (readerServes) {
                 takerWants = true; // the reader thread steps aside after its current round
                 return false;
             }
-            takerServes = true;
-            serveStart = System.nanoTime();
+            turns.takerStarts();
         } finally {
             serveLock.unlock();
         }
@@ -188,15 +186,12 @@ final class RemoteLink implements BrokerLink {
         }
         serveLock.lock();
         try {
-            takerServes = false;
-            long now = System.nanoTime();
             if (why != null) {
                 ended = true;
             }
-            if (why != null || now - serveStart >= QueueBroker.LEAD_GRACE_NANOS) {
+            if (turns.takerStops() || why != null) {
                 parked.signal(); // the reader thread may be parked without a time limit
             }
-            serveEnd = now;
         } finally {
             serveLock.unlock();
         }
@@ -254,7 +249,7 @@ final class RemoteLink implements BrokerLink {
         serveLock.lock();
         try {
             while (!closing && !ended) {
-                if (parkedForTakerLocked()) {
+                if (turns.parkWhileTakersServe(parked)) {
                     continue;
                 }
                 readerServes = true;
@@ -272,7 +267,7 @@ final class RemoteLink implements BrokerLink {
                 if (takerWants) {
                     // a taker waits: leave the next rounds to it, and tell it so
                     takerWants = false;
-                    serveEnd = System.nanoTime();
+                    turns.handedOver();
                     serveLock.unlock();
                     try {
                         client.onServeFree();
@@ -290,31 +285,6 @@ final class RemoteLink implements BrokerLink {
         if (why != null && !closing) {
             client.onDisconnected(why);
         }
-    }
-
-    /**
-     * Parks the reader thread while a taker reads, or read less than the grace time ago. A taker
-     * that reads longer than that signals when it stops.
-     *
-     * @return whether it parked (the caller checks again); false: the reader thread must read
-     */
-    private boolean parkedForTakerLocked() throws InterruptedException {
-        long now = System.nanoTime();
-        if (takerServes) {
-            long served = now - serveStart;
-            if (served < QueueBroker.LEAD_GRACE_NANOS) {
-                parked.awaitNanos(QueueBroker.LEAD_GRACE_NANOS - served);
-            } else {
-                parked.await();
-            }
-            return true;
-        }
-        long idle = now - serveEnd;
-        if (idle < QueueBroker.LEAD_GRACE_NANOS) {
-            parked.awaitNanos(QueueBroker.LEAD_GRACE_NANOS - idle);
-            return true;
-        }
-        return false;
     }
 
     /**

@@ -95,7 +95,7 @@ class QueueBrokerClientTest {
         assertThat(consumer.size()).isEqualTo(1);
         assertThat(consumer.take()).isEqualTo(List.of(3L));
         // exact as seen by the caller after its own takes; another process's view follows once
-        // the consumer's acknowledgements (sent within 200 us) have reached the broker
+        // the consumer's acknowledgements (sent within 1 ms) have reached the broker
         assertThat(consumer.isEmpty()).isTrue();
     }
 
