@@ -8,6 +8,7 @@ import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
 import dev.multiproc.Pool;
 import dev.multiproc.PoolOptions;
+import dev.multiproc.benchmarks.Placement;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,8 @@ public final class PoolBenchmark {
     private static final int CREATION_SAMPLES = 8;
     private static final int CPU_TASKS = 8;
     private static final int CPU_ROUNDS = 5;
+    /** Counted before any pinning narrows what the JVM sees. */
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
     private final List<String[]> rows = new ArrayList<>();
 
@@ -113,35 +116,51 @@ public final class PoolBenchmark {
     }
 
     /**
-     * Only the pipe round trip and the apply latency, interleaved in rounds so that both see
-     * the same load: for tuning the hot path.
+     * Only the pipe round trip and the apply latency, per CPU placement ({@link Placement}: this
+     * JVM on CPU 0, the echo child and the workers on CPU 1 or also on CPU 0, or unpinned), and
+     * interleaved in rounds so that both see the same load: for tuning the hot path.
      */
     private void latencyOnly(String transport) throws Exception {
-        int rounds = 10;
+        int rounds = Integer.getInteger("bench.latencyRounds", 10);
         int per = 1_000;
-        long[] rtt = new long[rounds * per];
-        long[] lat = new long[rounds * per];
-        try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
-            for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path
-                pool.applyAsync(() -> null).get();
-            }
-            for (int r = 0; r < rounds; r++) {
-                echo.sample(rtt, r * per, per);
-                for (int i = r * per; i < (r + 1) * per; i++) {
-                    long t0 = System.nanoTime();
+        for (String placement : Placement.chosen("split,same,free")) {
+            Placement.pinSelf(placement);
+            long[] rtt = new long[rounds * per];
+            long[] lat = new long[rounds * per];
+            double[] ratios = new double[rounds];
+            try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
+                for (ProcessHandle child : ProcessHandle.current().children().toList()) {
+                    Placement.pinChild(placement, child.pid()); // the echo child and both workers
+                }
+                for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path
                     pool.applyAsync(() -> null).get();
-                    lat[i] = System.nanoTime() - t0;
+                }
+                for (int r = 0; r < rounds; r++) {
+                    echo.sample(rtt, r * per, per);
+                    for (int i = r * per; i < (r + 1) * per; i++) {
+                        long t0 = System.nanoTime();
+                        pool.applyAsync(() -> null).get();
+                        lat[i] = System.nanoTime() - t0;
+                    }
+                    ratios[r] = medianMicros(Arrays.copyOfRange(lat, r * per, (r + 1) * per))
+                            / medianMicros(Arrays.copyOfRange(rtt, r * per, (r + 1) * per));
                 }
             }
+            double r = medianMicros(rtt);
+            double m = medianMicros(lat);
+            Arrays.sort(ratios);
+            String cpus = ", CPUs " + placement;
+            row("pipe RTT, 64 B send_bytes/recv_bytes (baseline, interleaved)" + cpus, "median", fmt(r) + " us", "50.8 us", "");
+            row("applyAsync(noop).get() latency (interleaved)" + cpus, "median", fmt(m) + " us", "162.7 us",
+                    fmt(m / r) + "x pipe RTT (target <= 1.5x); per round " + fmt(ratios[0]) + "-" + fmt(ratios[rounds - 1]) + "x");
         }
-        Arrays.sort(rtt);
-        Arrays.sort(lat);
-        double r = rtt[rtt.length / 2] / 1e3;
-        double m = lat[lat.length / 2] / 1e3;
-        row("pipe RTT, 64 B send_bytes/recv_bytes (baseline, interleaved)", "median", fmt(r) + " us", "50.8 us", "");
-        row("applyAsync(noop).get() latency (interleaved)", "median", fmt(m) + " us", "162.7 us",
-                fmt(m / r) + "x pipe RTT (target <= 1.5x)");
         print(transport);
+    }
+
+    private static double medianMicros(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1e3;
     }
 
     private void latency(Pool pool, double rtt) throws Exception {
@@ -352,7 +371,7 @@ public final class PoolBenchmark {
 
     private void print(String transport) {
         System.out.println();
-        System.out.println("Pool benchmark, transport " + transport + ", " + Runtime.getRuntime().availableProcessors()
+        System.out.println("Pool benchmark, transport " + transport + ", " + CPUS
                 + " CPUs, Java " + Runtime.version());
         System.out.println();
         System.out.println("| workload | metric | Multiproc | Python 3.11 (fork) | vs Python / target |");

@@ -8,7 +8,11 @@ import java.util.concurrent.TimeoutException;
 /**
  * A {@link CompletableFuture} whose waits spin for a few microseconds before they block: a
  * short task's result usually arrives within that time, and the waiter then skips a kernel
- * sleep and wake-up (about 25 us on a 2-CPU machine, as much as the task itself).
+ * sleep and wake-up (about 25 us on a 2-CPU machine, as much as the task itself). The spin
+ * yields the CPU between checks: when the worker or the thread that reads its result shares the
+ * waiter's CPU, they run at once instead of when the spinning thread is preempted (measured:
+ * {@code applyAsync(noop).get()} 1.33-1.40x a pipe round trip with all on one CPU, against
+ * 1.52-1.56x with {@link Thread#onSpinWait()}; unchanged when they run on another CPU).
  *
  * @param <T> the result type
  */
@@ -49,7 +53,7 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
         }
         long deadline = System.nanoTime() + nanos;
         while (!isDone() && System.nanoTime() - deadline < 0) {
-            Thread.onSpinWait();
+            Thread.yield();
         }
     }
 }
