@@ -129,10 +129,17 @@ public final class PoolBenchmark {
             long[] lat = new long[rounds * per];
             double[] ratios = new double[rounds];
             try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
-                for (ProcessHandle child : ProcessHandle.current().children().toList()) {
-                    Placement.pinChild(placement, child.pid()); // the echo child and both workers
+                for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path (and the workers are up)
+                    pool.applyAsync(() -> null).get();
                 }
-                for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path
+                List<ProcessHandle> children = ProcessHandle.current().children().toList();
+                if (children.size() != 3) {
+                    throw new IllegalStateException("expected the echo child and 2 workers, found " + children);
+                }
+                for (ProcessHandle child : children) {
+                    Placement.pinChild(placement, child.pid());
+                }
+                for (int i = 0; i < 5_000; i++) { // settle after the move
                     pool.applyAsync(() -> null).get();
                 }
                 for (int r = 0; r < rounds; r++) {
