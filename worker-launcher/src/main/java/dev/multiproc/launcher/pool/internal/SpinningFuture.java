@@ -12,7 +12,7 @@ import java.util.concurrent.TimeoutException;
  * yields the CPU between checks: when the worker or the thread that reads its result shares the
  * waiter's CPU, they run at once instead of when the spinning thread is preempted (measured:
  * {@code applyAsync(noop).get()} 1.33-1.40x a pipe round trip with all on one CPU, against
- * 1.52-1.56x with {@link Thread#onSpinWait()}; unchanged when they run on another CPU).
+ * 1.52-1.56x with {@link Thread#onSpinWait()}).
  *
  * @param <T> the result type
  */
