@@ -126,15 +126,7 @@ public final class QueueBenchmark {
         IpcQueue<Long> done = queue(ctx);
         int n = items;
         int total = rounds + 1;
-        IpcProcess consumer = ctx.process("consumer", () -> {
-            for (int r = 0; r < total; r++) {
-                long sum = 0;
-                for (int i = 0; i < n; i++) {
-                    sum += q.take();
-                }
-                done.put(sum);
-            }
-        }).start();
+        IpcProcess consumer = summingConsumer(ctx, q, done, n, total);
         double[] rates = new double[rounds];
         for (int r = 0; r < total; r++) {
             long t0 = System.nanoTime();
@@ -152,6 +144,19 @@ public final class QueueBenchmark {
         throughput("Queue: producer = owner process -> consumer child (2 JVMs)", rates);
     }
 
+    /** A child that takes {@code n} items per round, for {@code total} rounds, and puts each round's sum on {@code done}. */
+    private static IpcProcess summingConsumer(Context ctx, IpcQueue<Integer> q, IpcQueue<Long> done, int n, int total) {
+        return ctx.process("consumer", () -> {
+            for (int r = 0; r < total; r++) {
+                long sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += q.take();
+                }
+                done.put(sum);
+            }
+        }).start();
+    }
+
     /** Python's setup: producer child -> consumer child, broker in this process. */
     private void throughputChildToChild(Context ctx) throws Exception {
         IpcQueue<Integer> q = queue(ctx);
@@ -167,15 +172,7 @@ public final class QueueBenchmark {
                 }
             }
         }).start();
-        IpcProcess consumer = ctx.process("consumer", () -> {
-            for (int r = 0; r < total; r++) {
-                long sum = 0;
-                for (int i = 0; i < n; i++) {
-                    sum += q.take();
-                }
-                done.put(sum);
-            }
-        }).start();
+        IpcProcess consumer = summingConsumer(ctx, q, done, n, total);
         double[] rates = new double[rounds];
         for (int r = 0; r < total; r++) {
             long t0 = System.nanoTime();

@@ -228,6 +228,7 @@ class ProcessLifecycleTest {
         }
     }
 
+    /** A child's target that runs until the test stops it: work, not synchronization. */
     static void sleepLong() throws InterruptedException {
         Thread.sleep(Duration.ofMinutes(5));
     }
