@@ -157,11 +157,25 @@ public final class PoolBenchmark {
             double m = medianMicros(lat);
             Arrays.sort(ratios);
             String cpus = ", CPUs " + placement;
-            row("pipe RTT, 64 B send_bytes/recv_bytes (baseline, interleaved)" + cpus, "median", fmt(r) + " us", "50.8 us", "");
+            row("pipe RTT, 64 B send_bytes/recv_bytes (baseline, interleaved)" + cpus, "median", fmt(r) + " us", "50.8 us", spread(rtt));
             row("applyAsync(noop).get() latency (interleaved)" + cpus, "median", fmt(m) + " us", "162.7 us",
-                    fmt(m / r) + "x pipe RTT (target <= 1.5x); per round " + fmt(ratios[0]) + "-" + fmt(ratios[rounds - 1]) + "x");
+                    fmt(m / r) + "x pipe RTT (target <= 1.5x); per round " + fmt(ratios[0]) + "-" + fmt(ratios[rounds - 1]) + "x; " + spread(lat));
         }
         print(transport);
+    }
+
+    /** Percentiles that show whether a placement's round trips are one mode or two (same CPU, crossing CPUs). */
+    private static final int[] SPREAD_PERCENTILES = {10, 25, 75, 90, 99};
+
+    /** @return e.g. {@code "p10/25/75/90/99 3.9 4.0 6.6 6.8 13 us"} of samples in nanoseconds */
+    private static String spread(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        StringBuilder b = new StringBuilder("p10/25/75/90/99");
+        for (int q : SPREAD_PERCENTILES) {
+            b.append(' ').append(fmt(sorted[sorted.length * q / 100] / 1e3));
+        }
+        return b.append(" us").toString();
     }
 
     private static double medianMicros(long[] nanos) {
