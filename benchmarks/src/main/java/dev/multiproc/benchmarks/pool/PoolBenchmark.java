@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 import java.util.stream.IntStream;
 
 /**
@@ -171,11 +172,13 @@ public final class PoolBenchmark {
     private static String spread(long[] nanos) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        StringBuilder b = new StringBuilder("p10/25/75/90/99");
+        StringJoiner names = new StringJoiner("/", "p", "");
+        StringJoiner values = new StringJoiner(" ", " ", " us");
         for (int q : SPREAD_PERCENTILES) {
-            b.append(' ').append(fmt(sorted[sorted.length * q / 100] / 1e3));
+            names.add(String.valueOf(q));
+            values.add(fmt(sorted[sorted.length * q / 100] / 1e3));
         }
-        return b.append(" us").toString();
+        return names + values.toString();
     }
 
     private static double medianMicros(long[] nanos) {

@@ -74,8 +74,8 @@ final class ProcessWorkerStarter implements WorkerStarter {
          * the socket (the kernel's "room to write" wake-up reaches every sleeper on the socket),
          * and then has to get the CPU back from the caller spinning for its result. A poll waits
          * for readable data only. Measured with the caller and the worker on different CPUs:
-         * {@code applyAsync(noop).get()} 24-26 us against 55-56 us; on one CPU, the extra system
-         * call costs 0.6-0.9 us.
+         * {@code applyAsync(noop).get()} 23.5-25.3 us against 54-56 us; on one CPU, the extra
+         * system call costs 0.6-0.9 us.
          */
         @Override
         public byte[] receive() {
