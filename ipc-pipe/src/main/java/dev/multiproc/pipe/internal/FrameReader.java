@@ -60,6 +60,11 @@ final class FrameReader {
     }
 
     /**
+     * A deadline already passed only looks: it reads what the socket holds into the buffer
+     * without waiting (one system call, and the receive that follows usually needs none). A
+     * later deadline waits in {@code poll(2)}, which unlike a blocking read is not woken each
+     * time the peer takes bytes this end sent.
+     *
      * @param deadlineNanos {@link System#nanoTime()} by which to give up
      * @return whether a receive can start without waiting: bytes are buffered, or the socket is
      *         readable (which includes end of stream)
@@ -67,6 +72,9 @@ final class FrameReader {
     boolean poll(long deadlineNanos) {
         if (hasBufferedBytes()) {
             return true;
+        }
+        if (deadlineNanos - System.nanoTime() <= 0) {
+            return readNow();
         }
         while (true) {
             long left = deadlineNanos - System.nanoTime();
@@ -161,19 +169,34 @@ final class FrameReader {
     }
 
     /**
+     * Reads what the socket holds, without waiting.
+     *
+     * @return whether a receive can start without waiting: bytes arrived, or the stream ended or failed
+     */
+    private boolean readNow() {
+        makeRoom();
+        while (true) {
+            long n = Libc.readNow(fd, buffer, limit, buffer.byteSize() - limit, callState);
+            if (n > 0) {
+                limit += (int) n;
+                return true;
+            }
+            if (n == -Libc.EAGAIN) {
+                return false;
+            }
+            if (n != -Libc.EINTR) {
+                return true; // end of stream or an error: the receive reads it again and reports it
+            }
+        }
+    }
+
+    /**
      * Reads more bytes after the unread ones, moving those to the front first.
      *
      * @return false at end of stream
      */
     private boolean fill() {
-        if (position == limit) {
-            position = 0;
-            limit = 0;
-        } else if (position > 0 && limit == buffer.byteSize()) {
-            MemorySegment.copy(buffer, position, buffer, 0, limit - position);
-            limit -= position;
-            position = 0;
-        }
+        makeRoom();
         while (true) {
             long n = Libc.read(fd, buffer, limit, buffer.byteSize() - limit, callState);
             if (n > 0) {
@@ -186,6 +209,18 @@ final class FrameReader {
             if (n != -Libc.EINTR) {
                 throw new IpcException(name + ": read(2) on fd " + fd + " failed: " + Libc.describe((int) -n));
             }
+        }
+    }
+
+    /** Starts the buffer over when it is all read, or moves unread bytes to the front when it is full. */
+    private void makeRoom() {
+        if (position == limit) {
+            position = 0;
+            limit = 0;
+        } else if (position > 0 && limit == buffer.byteSize()) {
+            MemorySegment.copy(buffer, position, buffer, 0, limit - position);
+            limit -= position;
+            position = 0;
         }
     }
 }

@@ -20,8 +20,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * Every native call of the pipe transport, in one place: downcalls to libc through the Foreign
- * Function &amp; Memory API ({@code socketpair, socket, bind, listen, accept4, connect, read, send,
- * poll, sendmsg, recvmsg, shutdown, close}).
+ * Function &amp; Memory API ({@code socketpair, socket, bind, listen, accept4, connect, read, recv,
+ * send, poll, sendmsg, recvmsg, shutdown, close}).
  *
  * <p>Each call takes a captured-state segment from {@link #newCallState(Arena)} and returns the
  * C result, or {@code -errno} when the C result is -1: hot paths test a number, they do not catch
@@ -137,6 +137,7 @@ final class Libc {
         // the buffer is passed as a raw address (a JAVA_LONG, passed as a pointer is in the C ABIs of
         // Linux x86-64 and aarch64) so that the hot paths allocate no slice; callers check bounds
         static final MethodHandle READ = downcall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+        static final MethodHandle RECV = downcall("recv", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
         static final MethodHandle SEND = downcall("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
         static final MethodHandle POLL = downcall("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
         static final MethodHandle SENDMSG = downcall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
@@ -250,6 +251,21 @@ final class Libc {
         Objects.checkFromIndexSize(offset, length, buffer.byteSize());
         try {
             return result((long) Calls.READ.invokeExact(state, fd, buffer.address() + offset, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * Reads into {@code buffer[offset, offset + length)} what is there, without waiting.
+     *
+     * @return bytes read (0 at end of stream) or -errno ({@code -EAGAIN} when nothing is there)
+     */
+    static long readNow(int fd, MemorySegment buffer, long offset, long length, MemorySegment state) {
+        Objects.checkFromIndexSize(offset, length, buffer.byteSize());
+        try {
+            return result((long) Calls.RECV.invokeExact(state, fd, buffer.address() + offset, length, MSG_DONTWAIT),
+                    state);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -290,6 +290,35 @@ class PipeConnectionTest {
     }
 
     @Test
+    void zeroTimeoutPollsThatTakeWhatIsThereLoseNothing() throws Exception {
+        Pipe pipe = ctx.pipe();
+        int[] sizes = {0, 1, 3, 70_000, 5, 300_000, 4, 65_536, 2};
+        Random random = new Random(7);
+        List<byte[]> sent = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            byte[] frame = new byte[sizes[i % sizes.length]];
+            random.nextBytes(frame);
+            sent.add(frame);
+        }
+        Future<?> sender = threads.submit(() -> {
+            sent.forEach(pipe.left()::sendBytes);
+            pipe.left().close();
+        });
+        List<byte[]> received = new ArrayList<>();
+        while (received.size() < sent.size()) {
+            if (pipe.right().poll(Duration.ZERO)) {
+                received.add(pipe.right().recvBytes());
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        sender.get(30, TimeUnit.SECONDS);
+        assertThat(received).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(sent);
+        assertThat(pipe.right().poll(Duration.ZERO)).as("end of stream is readable").isTrue();
+        assertThatThrownBy(pipe.right()::recvBytes).isInstanceOf(ConnectionClosedException.class);
+    }
+
+    @Test
     void pollHonoursItsTimeout() {
         Pipe pipe = ctx.pipe();
         long start = System.nanoTime();
