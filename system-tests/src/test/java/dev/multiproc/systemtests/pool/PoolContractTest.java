@@ -197,6 +197,109 @@ abstract class PoolContractTest {
         assertThatThrownBy(() -> slow.get(50, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
     }
 
+    // ------------------------------------------------------------------ who reads a result
+
+    @Test
+    void resultsNobodyAsksForAreStillDelivered() throws Exception {
+        List<CompletableFuture<Integer>> futures = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            futures.add(shared.applyAsync(() -> n * 3));
+        }
+        // allOf does not ask the futures themselves: the pool reads their results unasked
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        assertThat(futures).extracting(CompletableFuture::resultNow)
+                .isEqualTo(range(50).stream().map(n -> n * 3).toList());
+    }
+
+    @Test
+    void callbacksRunWithoutAnyoneWaiting() throws Exception {
+        java.util.concurrent.BlockingQueue<Object> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        shared.applyAsync(() -> 7).thenAccept(seen::add);
+        shared.<Integer>applyAsync(() -> {
+            throw new IllegalStateException("no");
+        }).exceptionally(e -> {
+            seen.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+            return null;
+        });
+        Set<Object> both = new HashSet<>();
+        both.add(seen.poll(20, TimeUnit.SECONDS));
+        both.add(seen.poll(20, TimeUnit.SECONDS));
+        assertThat(both).containsExactlyInAnyOrder(7, "IllegalStateException: no");
+    }
+
+    @Test
+    void pollingIsDoneSeesTheResult() {
+        CompletableFuture<Integer> f = shared.applyAsync(() -> 11);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(1)).until(f::isDone);
+        assertThat(f.resultNow()).isEqualTo(11);
+    }
+
+    @Test
+    void manyFuturesCollectedOneByOneInOrder() throws Exception {
+        List<CompletableFuture<Integer>> futures = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            int n = i;
+            futures.add(shared.applyAsync(() -> n + 1));
+        }
+        List<Integer> got = new ArrayList<>();
+        for (CompletableFuture<Integer> f : futures) {
+            got.add(f.get(20, TimeUnit.SECONDS));
+        }
+        assertThat(got).isEqualTo(range(3_000).stream().map(n -> n + 1).toList());
+    }
+
+    @Test
+    void aCallbackMayWaitForAnotherResultOfTheSameWorker() throws Exception {
+        try (Pool pool = ctx.pool(1)) {
+            CompletableFuture<Integer> first = pool.applyAsync(() -> {
+                Thread.sleep(300); // a slow task, not synchronization
+                return 1;
+            });
+            CompletableFuture<Integer> second = pool.applyAsync(() -> {
+                Thread.sleep(300); // a slow task, not synchronization
+                return 2;
+            });
+            CompletableFuture<Integer> third = pool.applyAsync(() -> 3);
+            CompletableFuture<Integer> waited = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> waited.complete(second.join()));
+            waiter.start();
+            // The first result's callback runs in the thread that reads the worker's reports (the
+            // pool's reader, or the thread waiting for the second result) and waits for the third:
+            // that thread must read on, not block the only way the third result comes in.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> java.util.Arrays.stream(waiter.getStackTrace())
+                            .anyMatch(frame -> frame.getMethodName().equals("join")));
+            CompletableFuture<Integer> chained = first.thenApply(v -> v + third.join());
+            assertThat(chained.get(20, TimeUnit.SECONDS)).isEqualTo(4);
+            assertThat(waited.get(20, TimeUnit.SECONDS)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aCallerWaitingForALongTaskCanBeInterrupted() throws Exception {
+        try (Pool pool = ctx.pool(1)) {
+            CompletableFuture<Long> endless = pool.applyAsync(() -> WorkerSide.spin(Long.MAX_VALUE));
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    endless.get();
+                    outcome.complete(null);
+                } catch (Throwable e) {
+                    outcome.complete(e);
+                }
+            });
+            waiter.start();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> java.util.Arrays.stream(waiter.getStackTrace())
+                            .anyMatch(frame -> frame.getMethodName().equals("get")));
+            waiter.interrupt();
+            assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            pool.terminate();
+        }
+    }
+
     @Test
     void unserializableResultsAndTasks() {
         long pid = shared.apply(WorkerSide::pid);

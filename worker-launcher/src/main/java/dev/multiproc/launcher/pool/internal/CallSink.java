@@ -14,11 +14,17 @@ import java.util.concurrent.ExecutionException;
  */
 final class CallSink<R> implements TaskSink {
     private final Serializer serializer;
-    private final SpinningFuture<R> future = new SpinningFuture<>();
+    private final SpinningFuture<R> future;
     private volatile Object failure;
 
-    CallSink(Serializer serializer) {
+    /**
+     * @param serializer reads the result
+     * @param source     reads the task's result when someone wants it
+     * @param taskId     the task
+     */
+    CallSink(Serializer serializer, SpinningFuture.ResultSource source, long taskId) {
         this.serializer = serializer;
+        this.future = new SpinningFuture<>(source, taskId);
     }
 
     SpinningFuture<R> future() {
@@ -54,7 +60,12 @@ final class CallSink<R> implements TaskSink {
 
     @Override
     public boolean abandoned() {
-        return future.isDone();
+        return future.doneQuietly();
+    }
+
+    @Override
+    public boolean unclaimed() {
+        return future.unclaimed();
     }
 
     /**

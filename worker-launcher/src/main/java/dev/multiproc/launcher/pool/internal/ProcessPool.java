@@ -271,8 +271,9 @@ public final class ProcessPool implements Pool {
             }
             throw e;
         }
-        CallSink<R> sink = new CallSink<>(serializer);
-        scheduler.submit(List.of(new PoolTask(scheduler.newTaskId(), function.id(), function.bytes(),
+        long taskId = scheduler.newTaskId();
+        CallSink<R> sink = new CallSink<>(serializer, scheduler, taskId);
+        scheduler.submit(List.of(new PoolTask(taskId, function.id(), function.bytes(),
                 PoolTask.NO_INPUTS, 0, true, sink, origin)));
         return sink;
     }

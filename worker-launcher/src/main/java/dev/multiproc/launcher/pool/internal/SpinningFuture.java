@@ -1,18 +1,27 @@
 package dev.multiproc.launcher.pool.internal;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A {@link CompletableFuture} whose waits spin for a few microseconds before they block: a
- * short task's result usually arrives within that time, and the waiter then skips a kernel
- * sleep and wake-up (about 25 us on a 2-CPU machine, as much as the task itself). The spin
- * yields the CPU between checks: when the worker or the thread that reads its result shares the
- * waiter's CPU, they run at once instead of when the spinning thread is preempted (measured:
- * {@code applyAsync(noop).get()} 1.33-1.40x a pipe round trip with all on one CPU, against
- * 1.52-1.56x with {@link Thread#onSpinWait()}).
+ * A {@link CompletableFuture} whose waits do not pay for a kernel sleep and wake-up (about 25 us
+ * on a 2-CPU machine, as much as a short task itself) when the result comes soon.
+ *
+ * <p>A future attached to a {@link ResultSource} (one call's: {@code applyAsync}, {@code submit})
+ * is <em>unclaimed</em> until someone shows interest in it: a wait, a look at its state, or a
+ * dependent stage ({@code thenAccept}, {@code whenComplete}, ...). The first wait lets the source
+ * read the result in the waiting thread itself ({@link ResultSource#claimAndRead}); any other
+ * interest tells the source the result must be read as soon as it arrives
+ * ({@link ResultSource#claim}). A future nobody shows interest in is still completed: the source
+ * reads unclaimed results within a couple of milliseconds (this covers
+ * {@link CompletableFuture#allOf}, which does not ask the future).
+ *
+ * <p>A wait that does not read the result itself spins for a few microseconds before it blocks,
+ * yielding the CPU between checks: when the worker or the thread that reads its result shares
+ * the waiter's CPU, they run at once instead of when the spinning thread is preempted.
  *
  * @param <T> the result type
  */
@@ -21,10 +30,65 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
     static final String SPIN_NANOS_PROPERTY = "multiproc.pool.spinNanos";
     /** How long a waiter spins before it blocks. */
     static final long SPIN_NANOS = Long.getLong(SPIN_NANOS_PROPERTY, 40_000);
+    /** Longest a waiting thread reads its worker's reports itself before it leaves them to the pool's reader. */
+    static final long READ_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** Where an attached future's result comes from. */
+    interface ResultSource {
+        /**
+         * The result of the task is wanted: read it as soon as it arrives. Idempotent.
+         *
+         * @param taskId the task
+         */
+        void claim(long taskId);
+
+        /**
+         * Claims the task's result and, if no other thread reads its worker's reports now, reads
+         * them in this thread until {@code future} is done, for at most {@link #READ_NANOS} (and
+         * {@code limitNanos}), or until the thread is interrupted; then leaves them to the pool's
+         * reader again. A thread that already reads a worker's reports (a callback waiting)
+         * reads on for up to {@code limitNanos}.
+         *
+         * @param taskId     the task
+         * @param future     its future
+         * @param limitNanos the longest the caller may wait
+         * @return whether this thread read (false: it should wait as usual)
+         */
+        boolean claimAndRead(long taskId, SpinningFuture<?> future, long limitNanos);
+    }
+
+    private final ResultSource source;
+    private final long taskId;
+    private volatile boolean claimed;
+
+    /** A future completed by whoever holds it; it has no source and is always claimed. */
+    SpinningFuture() {
+        this(null, 0);
+    }
+
+    /**
+     * @param source reads the result of {@code taskId}, or null
+     * @param taskId the task whose result completes this future
+     */
+    SpinningFuture(ResultSource source, long taskId) {
+        this.source = source;
+        this.taskId = taskId;
+        this.claimed = source == null;
+    }
+
+    /** @return whether nobody has shown interest in the result yet */
+    boolean unclaimed() {
+        return !claimed;
+    }
+
+    /** @return whether the future is done, without counting as interest in it */
+    boolean doneQuietly() {
+        return super.isDone();
+    }
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        spin(SPIN_NANOS);
+        awaitBriefly(Long.MAX_VALUE);
         return super.get();
     }
 
@@ -32,27 +96,100 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         long nanos = unit.toNanos(timeout);
         long start = System.nanoTime();
-        spin(Math.min(nanos, SPIN_NANOS));
+        awaitBriefly(nanos);
         return super.get(Math.max(0, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public T join() {
-        spin(SPIN_NANOS);
+        awaitBriefly(Long.MAX_VALUE);
         return super.join();
     }
 
     @Override
+    public boolean isDone() {
+        claim();
+        return super.isDone();
+    }
+
+    @Override
+    public T getNow(T valueIfAbsent) {
+        claim();
+        return super.getNow(valueIfAbsent);
+    }
+
+    @Override
+    public T resultNow() {
+        claim();
+        return super.resultNow();
+    }
+
+    @Override
+    public Throwable exceptionNow() {
+        claim();
+        return super.exceptionNow();
+    }
+
+    @Override
+    public State state() {
+        claim();
+        return super.state();
+    }
+
+    @Override
+    public boolean isCompletedExceptionally() {
+        claim();
+        return super.isCompletedExceptionally();
+    }
+
+    /** Every dependent stage of this future ({@code thenApply}, {@code whenComplete}, {@code copy}, ...) starts here. */
+    @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
+        claim();
         return new CompletableFuture<>();
     }
 
+    /** Another future's {@code thenCombine}, {@code runAfterBoth}, {@code applyToEither}, ... take this one through here. */
+    @Override
+    public CompletableFuture<T> toCompletableFuture() {
+        claim();
+        return this;
+    }
+
+    @Override
+    public CompletionStage<T> minimalCompletionStage() {
+        claim();
+        return super.minimalCompletionStage();
+    }
+
+    private void claim() {
+        if (!claimed) {
+            claimed = true;
+            source.claim(taskId);
+        }
+    }
+
+    /** Reads the result in this thread if it can, else spins; at most {@code limitNanos}. */
+    private void awaitBriefly(long limitNanos) {
+        if (limitNanos <= 0 || super.isDone()) {
+            claim();
+            return;
+        }
+        if (source != null) {
+            claimed = true;
+            if (source.claimAndRead(taskId, this, limitNanos)) {
+                return;
+            }
+        }
+        spin(Math.min(limitNanos, SPIN_NANOS));
+    }
+
     private void spin(long nanos) {
-        if (isDone() || nanos <= 0) {
+        if (super.isDone() || nanos <= 0) {
             return;
         }
         long deadline = System.nanoTime() + nanos;
-        while (!isDone() && System.nanoTime() - deadline < 0) {
+        while (!super.isDone() && System.nanoTime() - deadline < 0) {
             Thread.yield();
         }
     }

@@ -24,4 +24,13 @@ interface TaskSink {
     default boolean abandoned() {
         return false;
     }
+
+    /**
+     * @return true while nobody has asked for the result: the pool may leave it in the worker's
+     *         channel until someone does (then the asking thread may read it itself), or until
+     *         it has waited there a couple of milliseconds
+     */
+    default boolean unclaimed() {
+        return false;
+    }
 }

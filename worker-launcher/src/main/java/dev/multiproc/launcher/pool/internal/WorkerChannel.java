@@ -24,6 +24,23 @@ interface WorkerChannel {
      */
     byte[] receive();
 
+    /**
+     * @param timeout how long to wait; zero to only look
+     * @return whether a {@link #receive()} can start without waiting (a report, or the end of
+     *         the stream, is there)
+     * @throws RuntimeException if the channel is closed
+     */
+    boolean poll(java.time.Duration timeout);
+
+    /**
+     * Like {@link #receive()}, for a caller that has just seen {@link #poll} return true: it
+     * reads without waiting for the channel to become readable first.
+     *
+     * @return the next {@link dev.multiproc.wire.WorkerReport}
+     * @throws RuntimeException at end of stream (the worker exited or the channel was closed)
+     */
+    byte[] receivePolled();
+
     /** @return completed with the worker's exit code once its process has exited (always normally) */
     CompletableFuture<OptionalInt> exited();
 

@@ -33,7 +33,7 @@ public final class WorkerLoop implements ProcessTarget {
             FrameChannel frames = new FrameChannel() {
                 @Override
                 public byte[] receive() {
-                    return c.recvBytes();
+                    return PolledReceive.next(c);
                 }
 
                 @Override

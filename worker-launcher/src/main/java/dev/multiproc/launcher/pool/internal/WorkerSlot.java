@@ -3,11 +3,12 @@ package dev.multiproc.launcher.pool.internal;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.OptionalInt;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The pool's bookkeeping for one worker: its state, the tasks it holds (sent or about to be),
- * and how fast it runs them. Not thread-safe: every field but {@link #sendLock} and
+ * how fast it runs them, and who reads its reports. Not thread-safe: every field but {@link #sendLock} and
  * {@link #functionsSent} is guarded by the {@link TaskScheduler}'s lock; {@link #functionsSent}
  * is guarded by {@link #sendLock}, held by whoever sends to this worker.
  */
@@ -35,6 +36,13 @@ final class WorkerSlot {
     final LinkedHashMap<Long, PoolTask> inFlight = new LinkedHashMap<>();
     /** Tasks assigned but not yet written to the channel, in assignment order. */
     final ArrayDeque<PoolTask> outbox = new ArrayDeque<>();
+    /**
+     * In-flight tasks whose result nobody has asked for yet, by task id, with the sweep count
+     * when they were assigned, in assignment order.
+     */
+    final LinkedHashMap<Long, Long> unclaimed = new LinkedHashMap<>();
+    /** Wakes the reader thread when it waits for a reason to read ({@link #readerIdle}). */
+    final Condition readerWake;
 
     State state = State.STARTING;
     WorkerChannel channel;
@@ -49,10 +57,27 @@ final class WorkerSlot {
     boolean readerDone;
     /** Why the worker could not be started, if it could not. */
     Throwable startFailure;
+    /** Set while the reader thread waits on {@link #readerWake} rather than on the channel. */
+    boolean readerIdle;
+    /**
+     * A caller thread reading this worker's reports for its own result, or null. Written under
+     * the scheduler's lock; volatile because the reading thread also checks it between reads.
+     */
+    volatile Thread leader;
+    /** The thread that reads this worker's reports when no caller does; set before it starts. */
+    volatile Thread readerThread;
+    /** Set when a caller reading the channel met its end (or a corrupt report): the reader finishes up. */
+    boolean channelEnded;
 
-    WorkerSlot(int number, String name) {
+    /**
+     * @param number     the worker's number in its pool
+     * @param name       the worker's name
+     * @param readerWake a condition of the scheduler's lock
+     */
+    WorkerSlot(int number, String name, Condition readerWake) {
         this.number = number;
         this.name = name;
+        this.readerWake = readerWake;
     }
 
     long pid() {

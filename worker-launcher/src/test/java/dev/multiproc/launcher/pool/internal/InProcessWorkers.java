@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,7 +47,7 @@ final class InProcessWorkers implements WorkerStarter {
         final long pid;
         final Thread thread;
         private final LinkedBlockingQueue<Object> toWorker = new LinkedBlockingQueue<>();
-        private final LinkedBlockingQueue<Object> toPool = new LinkedBlockingQueue<>();
+        private final LinkedBlockingDeque<Object> toPool = new LinkedBlockingDeque<>();
         private final CompletableFuture<OptionalInt> exited = new CompletableFuture<>();
         private volatile boolean dead;
 
@@ -119,6 +121,26 @@ final class InProcessWorkers implements WorkerStarter {
             } catch (InterruptedException e) {
                 throw new ConnectionClosedException("interrupted");
             }
+        }
+
+        @Override
+        public boolean poll(java.time.Duration timeout) {
+            try {
+                Object o = toPool.pollFirst(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                if (o == null) {
+                    return false;
+                }
+                toPool.putFirst(o); // one thread receives at a time: it stays next
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        @Override
+        public byte[] receivePolled() {
+            return receive();
         }
 
         @Override
