@@ -102,6 +102,13 @@ public interface Pool extends ExecutorService {
     <R> R apply(SerializableCallable<R> task);
 
     /**
+     * Runs a task in a worker without waiting for it. The first thread that waits for the
+     * result ({@code get}, {@code join}) may read it from the worker itself, without a pool
+     * thread in between. Dependent stages ({@code thenAccept}, {@code exceptionally}, ...) run in
+     * the thread that read the result; they should be short, or use an executor
+     * ({@code thenAcceptAsync}). One that waits for another call's result is served (that
+     * thread reads on); one that waits for a {@code map} may block the worker it was reading.
+     *
      * @param task the task
      * @param <R>  result type
      * @return a future completed with the result, or exceptionally with the task's exception
