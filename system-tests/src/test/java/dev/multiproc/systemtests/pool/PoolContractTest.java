@@ -253,14 +253,8 @@ abstract class PoolContractTest {
     @Test
     void aCallbackMayWaitForAnotherResultOfTheSameWorker() throws Exception {
         try (Pool pool = ctx.pool(1)) {
-            CompletableFuture<Integer> first = pool.applyAsync(() -> {
-                Thread.sleep(300); // a slow task, not synchronization
-                return 1;
-            });
-            CompletableFuture<Integer> second = pool.applyAsync(() -> {
-                Thread.sleep(300); // a slow task, not synchronization
-                return 2;
-            });
+            CompletableFuture<Integer> first = pool.applyAsync(() -> WorkerSide.spin(300_000_000L) == 42 ? 0 : 1);
+            CompletableFuture<Integer> second = pool.applyAsync(() -> WorkerSide.spin(300_000_000L) == 42 ? 0 : 2);
             CompletableFuture<Integer> third = pool.applyAsync(() -> 3);
             CompletableFuture<Integer> waited = new CompletableFuture<>();
             Thread waiter = new Thread(() -> waited.complete(second.join()));
