@@ -213,6 +213,28 @@ abstract class PoolContractTest {
     }
 
     @Test
+    void largeResultsNobodyAsksForDoNotStallTheWorkers() throws Exception {
+        // each result is larger than the socket's buffer: a worker blocks writing it until the
+        // pool reads, which it must do although nobody has asked for the result yet
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int n = i;
+            futures.add(shared.applyAsync(() -> {
+                byte[] big = new byte[600_000];
+                java.util.Arrays.fill(big, (byte) n);
+                return big;
+            }));
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        for (int i = 0; i < futures.size(); i++) {
+            byte[] got = futures.get(i).resultNow();
+            assertThat(got).hasSize(600_000);
+            assertThat(got[0]).isEqualTo((byte) i);
+            assertThat(got[got.length - 1]).isEqualTo((byte) i);
+        }
+    }
+
+    @Test
     void callbacksRunWithoutAnyoneWaiting() throws Exception {
         java.util.concurrent.BlockingQueue<Object> seen = new java.util.concurrent.LinkedBlockingQueue<>();
         shared.applyAsync(() -> 7).thenAccept(seen::add);
