@@ -24,8 +24,10 @@
  *
  * <p>Threads (daemon, named {@code multiproc-pool-N-...}): one reader per worker, one
  * dispatcher that writes tasks freed by results (callers write the tasks they submit
- * themselves), and short-lived starters that start workers in parallel. Result callbacks
- * attached without an executor run on reader threads.
+ * themselves), a sweeper that has results nobody asked for read within 2 ms, and short-lived
+ * starters that start workers in parallel. A caller waiting for a call's result reads its
+ * worker's reports itself while no one else needs them. Result callbacks attached without an
+ * executor run on the thread that read the result: a reader thread or such a caller.
  *
  * <p>Fast start: workers start in parallel and the pool returns at once; the first task runs as
  * soon as one worker is ready. Worker JVMs take the launcher's options plus
