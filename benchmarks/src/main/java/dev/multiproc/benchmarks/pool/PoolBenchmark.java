@@ -131,9 +131,7 @@ public final class PoolBenchmark {
             long[] lat = new long[rounds * per];
             double[] ratios = new double[rounds];
             try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
-                for (int i = 0; i < 20_000; i++) { // both JVMs compile the hot path (and the workers are up)
-                    pool.applyAsync(() -> null).get();
-                }
+                applyNoops(pool, 20_000); // both JVMs compile the hot path (and the workers are up)
                 List<ProcessHandle> children = ProcessHandle.current().children().toList();
                 if (children.size() != 3) {
                     throw new IllegalStateException("expected the echo child and 2 workers, found " + children);
@@ -141,16 +139,10 @@ public final class PoolBenchmark {
                 for (ProcessHandle child : children) {
                     Placement.pinChild(placement, child.pid());
                 }
-                for (int i = 0; i < 5_000; i++) { // settle after the move
-                    pool.applyAsync(() -> null).get();
-                }
+                applyNoops(pool, 5_000); // settle after the move
                 for (int r = 0; r < rounds; r++) {
                     echo.sample(rtt, r * per, per);
-                    for (int i = r * per; i < (r + 1) * per; i++) {
-                        long t0 = System.nanoTime();
-                        pool.applyAsync(() -> null).get();
-                        lat[i] = System.nanoTime() - t0;
-                    }
+                    timeApplies(pool, lat, r * per, per);
                     ratios[r] = medianMicros(Arrays.copyOfRange(lat, r * per, (r + 1) * per))
                             / medianMicros(Arrays.copyOfRange(rtt, r * per, (r + 1) * per));
                 }
@@ -177,10 +169,24 @@ public final class PoolBenchmark {
             long[] scratch = new long[per];
             for (int r = 0; r < 50; r++) {
                 echo.sample(scratch, 0, per);
-                for (int i = 0; i < per; i++) {
-                    pool.applyAsync(() -> null).get();
-                }
+                applyNoops(pool, per);
             }
+        }
+    }
+
+    /** Calls {@code applyAsync(noop).get()} {@code count} times, unmeasured. */
+    private static void applyNoops(Pool pool, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            pool.applyAsync(() -> null).get();
+        }
+    }
+
+    /** Times {@code count} calls of {@code applyAsync(noop).get()} into {@code into[from, from + count)}, in nanoseconds. */
+    private static void timeApplies(Pool pool, long[] into, int from, int count) throws Exception {
+        for (int i = from; i < from + count; i++) {
+            long t0 = System.nanoTime();
+            pool.applyAsync(() -> null).get();
+            into[i] = System.nanoTime() - t0;
         }
     }
 
@@ -208,9 +214,7 @@ public final class PoolBenchmark {
 
     /** Latency after the map runs, unpinned, against a Pipe round trip sampled in the same rounds. */
     private void latency(Context ctx, Pool pool) throws Exception {
-        for (int i = 0; i < 20_000; i++) { // compiles the call path, as the latency-only mode does
-            pool.applyAsync(() -> null).get();
-        }
+        applyNoops(pool, 20_000); // compiles the call path, as the latency-only mode does
         int per = 1_000;
         long[] lat = new long[LATENCY_SAMPLES];
         long[] rtt = new long[LATENCY_SAMPLES];
@@ -218,11 +222,7 @@ public final class PoolBenchmark {
             echo.sample(rtt, 0, per); // warms the echo up
             for (int from = 0; from < LATENCY_SAMPLES; from += per) {
                 echo.sample(rtt, from, per);
-                for (int i = from; i < from + per; i++) {
-                    long t0 = System.nanoTime();
-                    pool.applyAsync(() -> null).get();
-                    lat[i] = System.nanoTime() - t0;
-                }
+                timeApplies(pool, lat, from, per);
             }
         }
         double med = medianMicros(lat);
