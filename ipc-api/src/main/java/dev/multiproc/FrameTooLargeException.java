@@ -1,6 +1,12 @@
 package dev.multiproc;
 
-/** Thrown when a frame is longer than the limit ({@code multiproc.maxFrameBytes}); checked before any allocation. */
+import dev.multiproc.spi.ContextSettings;
+
+/**
+ * Thrown when a frame is longer than the limit ({@code multiproc.maxFrameBytes}), checked before
+ * any allocation, or longer than this JVM can hold (the frame is then dropped and the channel goes
+ * on).
+ */
 public class FrameTooLargeException extends IpcException {
     private static final long serialVersionUID = 1L;
     private final long length;
@@ -11,8 +17,17 @@ public class FrameTooLargeException extends IpcException {
      * @param limit  the maximum allowed
      */
     public FrameTooLargeException(long length, long limit) {
-        super("frame length " + length + " exceeds limit " + limit
-                + " (raise it with -D" + dev.multiproc.spi.ContextSettings.MAX_FRAME_BYTES_PROPERTY + ")");
+        this(length, limit, "frame length " + length + " exceeds limit " + limit
+                + " (raise it with -D" + ContextSettings.MAX_FRAME_BYTES + ")");
+    }
+
+    /**
+     * @param length  the frame length that was sent or announced
+     * @param limit   the maximum allowed
+     * @param message what happened, naming both
+     */
+    public FrameTooLargeException(long length, long limit, String message) {
+        super(message);
         this.length = length;
         this.limit = limit;
     }

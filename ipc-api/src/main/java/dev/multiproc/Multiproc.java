@@ -6,12 +6,13 @@ import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.Providers;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Entry point: contexts, and facts about the current process and its children. */
 public final class Multiproc {
-    /** System property naming the default transport. */
-    public static final String TRANSPORT_PROPERTY = "multiproc.transport";
+    /** System property naming the default transport ({@link ContextSettings#TRANSPORT}). */
+    public static final String TRANSPORT_PROPERTY = ContextSettings.TRANSPORT;
 
     private Multiproc() {
     }
@@ -21,8 +22,7 @@ public final class Multiproc {
      *         present, else "pipe"
      */
     public static Context context() {
-        String configured = System.getProperty(TRANSPORT_PROPERTY);
-        return context(configured != null && !configured.isBlank() ? configured : Providers.defaultTransport());
+        return context(ContextOptions.builder().build());
     }
 
     /**
@@ -32,8 +32,23 @@ public final class Multiproc {
      *         missing fails when a channel is first needed, naming the artifact to add
      */
     public static Context context(String transport) {
+        return context(ContextOptions.builder().transport(transport).build());
+    }
+
+    /**
+     * @param options transport, serializer and settings of the context
+     * @return a new context
+     * @throws IllegalArgumentException if the transport is unknown or a setting is malformed
+     */
+    public static Context context(ContextOptions options) {
+        Objects.requireNonNull(options, "options");
+        String transport = options.transport()
+                .or(() -> Optional.ofNullable(options.settings().get(ContextSettings.TRANSPORT)))
+                .or(() -> Optional.ofNullable(ContextSettings.systemProperty(ContextSettings.TRANSPORT)))
+                .orElseGet(Providers::defaultTransport);
         Providers.checkTransportName(transport);
-        return new DefaultContext(transport, ContextSettings.fromSystemProperties(transport));
+        ContextSettings settings = ContextSettings.resolve(transport, options.settings());
+        return new DefaultContext(settings, options.serializer().orElseGet(Serializer::standard));
     }
 
     /** @return name, pid and daemon flag of this process ({@code MainProcess} unless started by Multiproc) */

@@ -48,19 +48,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class DefaultContext implements Context, ContextServices {
     private final String transport;
     private final ContextSettings settings;
-    private final Serializer serializer = Serializer.standard();
+    private final Serializer serializer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final Map<String, Channels> channels = new HashMap<>();
     private SharedObjects sharedObjects;
 
     /**
-     * @param transport the transport of this context; its module is looked up when a channel is first needed
-     * @param settings  its settings
+     * @param settings   its settings, which name its transport; the transport's module is looked up
+     *                   when a channel is first needed
+     * @param serializer the serializer of the values it carries
      */
-    public DefaultContext(String transport, ContextSettings settings) {
-        this.transport = transport;
+    public DefaultContext(ContextSettings settings, Serializer serializer) {
+        this.transport = settings.transport();
         this.settings = settings;
+        this.serializer = Objects.requireNonNull(serializer, "serializer");
     }
 
     @Override

@@ -25,7 +25,7 @@ public final class ShmSharedObjectsProvider implements SharedObjectsProvider {
     public SharedObjects open(ContextServices services) {
         Path directory = services.settings().shmDirectory();
         SegmentSweeper.sweep(directory);
-        ShmSharedObjects objects = new ShmSharedObjects(directory);
+        ShmSharedObjects objects = new ShmSharedObjects(directory, services.settings().waits());
         services.onClose(objects); // idempotent close: harmless if the context also registers it
         return objects;
     }

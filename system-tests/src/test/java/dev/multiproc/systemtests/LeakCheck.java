@@ -78,7 +78,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
     /** @return files named {@code multiproc-*} in the shm and socket directories */
     static Set<Path> ourFiles() {
         Set<Path> found = new HashSet<>();
-        for (Path dir : List.of(ContextSettings.defaultShmDirectory(), ContextSettings.defaultSocketDirectory())) {
+        for (Path dir : List.of(ContextSettings.process().shmDirectory(), ContextSettings.process().socketDirectory())) {
             try (Stream<Path> files = Files.list(dir)) {
                 found.addAll(files.filter(f -> f.getFileName().toString().startsWith(ContextSettings.FILE_PREFIX))
                         .collect(Collectors.toSet()));

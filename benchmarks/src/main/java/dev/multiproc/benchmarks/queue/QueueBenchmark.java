@@ -322,7 +322,7 @@ public final class QueueBenchmark {
 
     /** The baseline: a raw JDK blocking SocketChannel ping-pong over UDS, 4-byte messages. */
     private long[] udsRtt(Context ctx, String placement) throws Exception {
-        Path path = ContextSettings.defaultSocketDirectory()
+        Path path = ContextSettings.process().socketDirectory()
                 .resolve(ContextSettings.FILE_PREFIX + "bench-" + ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(path);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -10,7 +10,8 @@ import dev.multiproc.ProcessTarget;
 import dev.multiproc.SharedDoubleArray;
 import dev.multiproc.SharedLong;
 import dev.multiproc.SharedLongArray;
-import dev.multiproc.shm.internal.Waits;
+import dev.multiproc.ContextOptions;
+import dev.multiproc.spi.ContextSettings;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -72,12 +73,12 @@ public final class ShmSyncBenchmark {
             }
             if (only.contains("event")) {
                 double uds = udsPingPong(ctx, (int) (20_000 * scale));
-                double sleeping = eventPingPong(ctx, (int) (20_000 * scale), 0);
-                double spinning = eventPingPong(ctx, (int) (200_000 * scale), Waits.spinNanos());
+                double sleeping = eventPingPong((int) (20_000 * scale), true);
+                double spinning = eventPingPong((int) (200_000 * scale), false);
                 rows.add(row("Unix-socket ping-pong RTT (baseline)", fmt(uds) + " us median", "—", "—"));
-                rows.add(row("Event ping-pong RTT, sleeping waiters (spin 0)", fmt(sleeping) + " us median", "145 us",
+                rows.add(row("Event ping-pong RTT, sleeping waiters (spin and yield 0)", fmt(sleeping) + " us median", "145 us",
                         fmt(sleeping / uds) + "x the socket RTT (target <= 1x)"));
-                rows.add(row("Event ping-pong RTT, spinning waiters", fmt(spinning * 1000) + " ns median", "145 us",
+                rows.add(row("Event ping-pong RTT, spinning waiters (default wait strategy)", fmt(spinning * 1000) + " ns median", "145 us",
                         (spinning < 1 ? "under" : "OVER") + " 1 us (target < 1 us)"));
             }
             if (only.contains("barrier")) {
@@ -177,14 +178,27 @@ public final class ShmSyncBenchmark {
         }
     }
 
-    /** @return the median round-trip time in microseconds of an Event ping-pong */
-    private static double eventPingPong(Context ctx, int n, long spinNanos) throws Exception {
+    /**
+     * @param n     round trips per round
+     * @param sleep whether the waiters sleep at once (spin and yield phases 0) or wait as by default
+     * @return the median round-trip time in microseconds of an Event ping-pong
+     */
+    private static double eventPingPong(int n, boolean sleep) throws Exception {
+        ContextOptions.Builder options = ContextOptions.builder().transport("pipe");
+        if (sleep) {
+            options.setting(ContextSettings.WAIT_SPIN_NANOS, "0").setting(ContextSettings.WAIT_YIELD_NANOS, "0");
+        }
+        try (Context ctx = Multiproc.context(options.build())) {
+            return eventPingPong(ctx, n);
+        }
+    }
+
+    /** @return the median round-trip time in microseconds of an Event ping-pong; the events wait as the context says */
+    private static double eventPingPong(Context ctx, int n) throws Exception {
         IpcBarrier sync = ctx.barrier(2);
         IpcEvent ping = ctx.event();
         IpcEvent pong = ctx.event();
-        long previousSpin = Waits.spinNanos();
         IpcProcess child = ctx.process("bench-event", () -> {
-            Waits.setSpinNanos(spinNanos);
             for (int r = 0; r <= ROUNDS; r++) {
                 sync.await();
                 for (int i = 0; i < n; i++) {
@@ -195,26 +209,21 @@ public final class ShmSyncBenchmark {
                 sync.await();
             }
         }).start();
-        Waits.setSpinNanos(spinNanos);
         double[] medians = new double[ROUNDS];
         long[] samples = new long[n];
-        try {
-            for (int r = 0; r <= ROUNDS; r++) {
-                sync.await();
-                for (int i = 0; i < n; i++) {
-                    long t0 = System.nanoTime();
-                    ping.set();
-                    pong.await();
-                    pong.clear();
-                    samples[i] = System.nanoTime() - t0;
-                }
-                sync.await();
-                if (r > 0) {
-                    medians[r - 1] = medianNanos(samples) / 1000.0;
-                }
+        for (int r = 0; r <= ROUNDS; r++) {
+            sync.await();
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                ping.set();
+                pong.await();
+                pong.clear();
+                samples[i] = System.nanoTime() - t0;
             }
-        } finally {
-            Waits.setSpinNanos(previousSpin);
+            sync.await();
+            if (r > 0) {
+                medians[r - 1] = medianNanos(samples) / 1000.0;
+            }
         }
         join(child);
         return median(medians);

@@ -1,7 +1,9 @@
 package dev.multiproc.pipe.internal;
 
-import dev.multiproc.Serializer;
 import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.channel.ChannelConnection;
+import dev.multiproc.spi.channel.EndTransfer;
+import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.wire.HandleDescriptor;
 import com.google.protobuf.ByteString;
 import org.slf4j.Logger;
@@ -15,35 +17,43 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Moves pipe ends between processes by passing their socket descriptors ({@code SCM_RIGHTS}),
- * as CPython's {@code multiprocessing.resource_sharer} does.
+ * as CPython's {@code multiprocessing.resource_sharer} does: the pipe transport's
+ * {@link EndTransfer}.
  *
  * <p>Serializing an unused end ({@link #export}) registers it here and starts, once per process,
  * a small server on an abstract-namespace Unix socket named
  * {@code multiproc-fds-<pid>-<random>} (abstract: no file is created, so none can be left
  * behind, even by a process killed with SIGKILL). The end's descriptor carries that name, the
  * end's number and a random 128-bit token. A process that reads the descriptor
- * ({@link #take}) connects, presents number and token, and receives the fd; the exporting
+ * ({@link #resolve}) connects, presents number and token, and receives the fd; the exporting
  * process then closes its copy, and the end belongs to the taker.
  *
+ * <p>Request and reply are frames of the one frame format ({@link FrameCodec}):
  * <pre>
- * request (40 bytes, little-endian)                     reply
- *  0       4         8            16         24          40    0        1             3
- *  +-------+---------+------------+----------+-----------+     +--------+-------------+---------------+
- *  | magic | version | taker pid  | end id   | token     |     | status | msg length  | message UTF-8 |
- *  +-------+---------+------------+----------+-----------+     +--------+-------------+---------------+
- *                                                              status 0 = taken (the fd rides along as
- *                                                              SCM_RIGHTS, no message); 1 = refused
+ * request payload (40 bytes, big-endian)
+ *  0       4         8            16         24          40
+ *  +-------+---------+------------+----------+-----------+
+ *  | magic | version | taker pid  | end id   | token     |
+ *  +-------+---------+------------+----------+-----------+
+ *
+ * reply payload
+ *  0        1
+ *  +--------+-----------------------+
+ *  | status | reason (UTF-8)        |   status 0 = taken: no reason, and the fd rides along with
+ *  +--------+-----------------------+   the reply as SCM_RIGHTS; 1 = refused, with the reason
  * </pre>
  *
  * <p>The server thread, {@code multiproc-pipe-fd-sharer}, is a daemon and stops when no exported
  * end remains. Thread-safe.
  */
-final class FdSharer {
+final class FdSharer implements EndTransfer {
     private static final Logger LOG = LoggerFactory.getLogger(FdSharer.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -52,13 +62,9 @@ final class FdSharer {
     static final String ATTR_PROCESS = "process";
     static final String ATTR_SHARER = "sharer";
     static final String ATTR_ID = "id";
-    static final String ATTR_LABEL = "label";
-    static final String ATTR_READABLE = "readable";
-    static final String ATTR_WRITABLE = "writable";
-    static final String ATTR_MAX_FRAME = "maxFrameBytes";
 
     private static final int MAGIC = 0x4D504644; // "MPFD"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int REQUEST_BYTES = 40;
     private static final int REQUEST_MAGIC_OFFSET = 0;
     private static final int REQUEST_VERSION_OFFSET = 4;
@@ -66,22 +72,28 @@ final class FdSharer {
     private static final int REQUEST_ID_OFFSET = 16;
     private static final int REQUEST_TOKEN_OFFSET = 24;
     private static final int TOKEN_BYTES = 16;
+    private static final int REPLY_STATUS_OFFSET = 0;
+    private static final int REPLY_REASON_OFFSET = 1;
     private static final byte STATUS_TAKEN = 0;
     private static final byte STATUS_REFUSED = 1;
+    /** Longest reason a reply carries. */
+    private static final int MAX_REASON_BYTES = 4096;
     private static final int REQUEST_TIMEOUT_MILLIS = 5_000;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** Last: its constructor uses the constants above. */
     private static final FdSharer INSTANCE = new FdSharer();
 
     /** Identifies this JVM in descriptors, so that reading one back in the same process finds the same end. */
     private final String processId = HexFormat.of().formatHex(randomBytes(8));
-    private final Map<Long, Exported> exported = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, Exported> byId = new ConcurrentHashMap<>();
+    /** Guarded by {@code this}. */
+    private final Map<ChannelConnection, Exported> byEnd = new IdentityHashMap<>();
     /** Guarded by {@code this}. */
     private Server server;
 
-    private record Exported(PipeConnection end, byte[] token) {
+    private record Exported(long id, ChannelConnection end, byte[] token) {
     }
 
     private FdSharer() {
@@ -97,46 +109,38 @@ final class FdSharer {
         return b;
     }
 
-    /**
-     * Registers an end so that another process may take it, starting the server if needed.
-     *
-     * @param end an unused or used end of this process
-     * @return its descriptor
-     */
-    HandleDescriptor export(PipeConnection end) {
+    @Override
+    public HandleDescriptor export(ChannelConnection end, HandleDescriptor.Builder builder) {
         Exported e;
         String name;
         synchronized (this) {
-            e = exported.computeIfAbsent(end.id(), id -> new Exported(end, randomBytes(TOKEN_BYTES)));
+            e = byEnd.computeIfAbsent(end, x -> new Exported(ids.incrementAndGet(), x, randomBytes(TOKEN_BYTES)));
+            byId.put(e.id(), e);
             if (server == null) {
                 server = Server.start("multiproc-fds-" + ProcessHandle.current().pid() + "-"
                         + HexFormat.of().formatHex(randomBytes(8)));
             }
             name = server.name;
         }
-        return HandleDescriptor.newBuilder()
+        return builder
                 .setKind(KIND)
                 .setProvider(PROVIDER)
                 .setCreatorPid(ProcessHandle.current().pid())
                 .putAttributes(ATTR_PROCESS, processId)
                 .putAttributes(ATTR_SHARER, name)
-                .putAttributes(ATTR_ID, Long.toString(end.id()))
-                .putAttributes(ATTR_LABEL, end.label())
-                .putAttributes(ATTR_READABLE, Boolean.toString(end.isReadable()))
-                .putAttributes(ATTR_WRITABLE, Boolean.toString(end.isWritable()))
-                .putAttributes(ATTR_MAX_FRAME, Integer.toString(end.maxFrameBytes()))
+                .putAttributes(ATTR_ID, Long.toString(e.id()))
                 .setPayload(ByteString.copyFrom(e.token()))
                 .build();
     }
 
-    /** Forgets a closed or moved end; stops the server when none is left. */
-    void unexport(PipeConnection end) {
+    @Override
+    public void forget(ChannelConnection end) {
         synchronized (this) {
-            Exported e = exported.get(end.id());
-            if (e != null && e.end() == end) {
-                exported.remove(end.id());
+            Exported e = byEnd.remove(end);
+            if (e != null) {
+                byId.remove(e.id());
             }
-            if (exported.isEmpty() && server != null) {
+            if (byEnd.isEmpty() && server != null) {
                 server.stop();
                 server = null;
             }
@@ -147,17 +151,16 @@ final class FdSharer {
      * Re-attaches an end from its descriptor: the same object if this process exported it,
      * otherwise taken from the process that did.
      *
-     * @param d          the descriptor
-     * @param serializer for the new end's messages
+     * @param d the descriptor
      * @return the end, open in this process
      * @throws IllegalStateException naming the end, the process and the reason, if it cannot be taken
      */
-    PipeConnection resolve(HandleDescriptor d, Serializer serializer) {
+    ChannelConnection resolve(HandleDescriptor d) {
         Map<String, String> a = d.getAttributesMap();
-        String label = a.getOrDefault(ATTR_LABEL, "pipe end");
+        String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, "pipe end");
         long id = Long.parseLong(a.get(ATTR_ID));
         if (processId.equals(a.get(ATTR_PROCESS))) {
-            Exported e = exported.get(id);
+            Exported e = byId.get(id);
             if (e == null) {
                 throw new IllegalStateException(label + " was closed in this process (" + ProcessHandle.current().pid()
                         + ") or moved to another before it was read back here");
@@ -165,11 +168,8 @@ final class FdSharer {
             return e.end();
         }
         int fd = take(a.get(ATTR_SHARER), id, d.getPayload().toByteArray(), label, d.getCreatorPid());
-        int maxFrame = a.containsKey(ATTR_MAX_FRAME) ? Integer.parseInt(a.get(ATTR_MAX_FRAME))
-                : ContextSettings.LOCAL_MAX_FRAME_BYTES;
-        return new PipeConnection(fd, label, Boolean.parseBoolean(a.get(ATTR_READABLE)),
-                Boolean.parseBoolean(a.get(ATTR_WRITABLE)), maxFrame, serializer, end -> {
-        });
+        int maxFrame = ChannelConnection.maxFrameBytesOf(d, ContextSettings.LOCAL_MAX_FRAME_BYTES);
+        return ChannelConnection.attached(new PipeChannel(fd, label, maxFrame), d, this);
     }
 
     /** Client side: asks the exporting process for the fd. */
@@ -188,12 +188,13 @@ final class FdSharer {
                     throw new IllegalStateException(what + ": nothing answers at its fd sharer '" + sharer + "' ("
                             + Libc.describe(-r) + "); that process exited, or closed the end before this one read it");
                 }
-                MemorySegment request = arena.allocate(REQUEST_BYTES);
-                request.set(INT, REQUEST_MAGIC_OFFSET, MAGIC);
-                request.set(INT, REQUEST_VERSION_OFFSET, VERSION);
-                request.set(LONG, REQUEST_PID_OFFSET, ProcessHandle.current().pid());
-                request.set(LONG, REQUEST_ID_OFFSET, id);
-                MemorySegment.copy(token, 0, request, ValueLayout.JAVA_BYTE, REQUEST_TOKEN_OFFSET, TOKEN_BYTES);
+                MemorySegment request = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + REQUEST_BYTES);
+                int at = FrameCodec.writeHeader(request, 0, REQUEST_BYTES);
+                request.set(INT, at + REQUEST_MAGIC_OFFSET, MAGIC);
+                request.set(INT, at + REQUEST_VERSION_OFFSET, VERSION);
+                request.set(LONG, at + REQUEST_PID_OFFSET, ProcessHandle.current().pid());
+                request.set(LONG, at + REQUEST_ID_OFFSET, id);
+                MemorySegment.copy(token, 0, request, ValueLayout.JAVA_BYTE, at + REQUEST_TOKEN_OFFSET, TOKEN_BYTES);
                 sendAll(sock, request, state, what);
                 return receiveReply(sock, arena, state, what);
             } finally {
@@ -213,11 +214,13 @@ final class FdSharer {
         }
     }
 
+    /** Reads the reply frame; the fd, if any, comes with its first bytes. */
     private static int receiveReply(int sock, Arena arena, MemorySegment state, String what) {
-        MemorySegment data = arena.allocate(1);
+        int capacity = FrameCodec.SHORT_HEADER_BYTES + REPLY_REASON_OFFSET + MAX_REASON_BYTES;
+        MemorySegment data = arena.allocate(capacity);
         MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
         iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, 1);
+        iov.set(ValueLayout.JAVA_LONG, 8, capacity);
         MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
         MemorySegment msg = arena.allocate(Libc.MSGHDR_SIZE, 8);
         msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_IOV_OFFSET, iov);
@@ -231,47 +234,56 @@ final class FdSharer {
         if (n < 0) {
             throw new IllegalStateException(what + ": receiving the reply failed: " + Libc.describe((int) -n));
         }
-        if (n == 0) {
-            throw new IllegalStateException(what + ": its fd sharer closed the connection without a reply");
+        int fd = -1;
+        long controlLength = msg.get(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET);
+        if (controlLength >= Libc.CMSG_FD_LEN
+                && control.get(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET) == Libc.SOL_SOCKET
+                && control.get(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET) == Libc.SCM_RIGHTS
+                && (msg.get(ValueLayout.JAVA_INT, Libc.MSGHDR_FLAGS_OFFSET) & Libc.MSG_CTRUNC) == 0) {
+            fd = control.get(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET);
         }
-        byte status = data.get(ValueLayout.JAVA_BYTE, 0);
-        if (status == STATUS_TAKEN) {
-            long controlLength = msg.get(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET);
-            if (controlLength < Libc.CMSG_FD_LEN
-                    || control.get(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET) != Libc.SOL_SOCKET
-                    || control.get(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET) != Libc.SCM_RIGHTS
-                    || (msg.get(ValueLayout.JAVA_INT, Libc.MSGHDR_FLAGS_OFFSET) & Libc.MSG_CTRUNC) != 0) {
-                throw new IllegalStateException(what + ": the reply carried no file descriptor (control length "
-                        + controlLength + ")");
-            }
-            return control.get(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET);
-        }
-        MemorySegment rest = arena.allocate(2 + 65_536);
-        long got = 0;
-        while (got < rest.byteSize()) {
-            long r = Libc.read(sock, rest, got, rest.byteSize() - got, state);
+        long got = n;
+        long length;
+        while ((length = FrameCodec.readHeader(data, 0, got, REPLY_REASON_OFFSET + MAX_REASON_BYTES)) == FrameCodec.INCOMPLETE
+                || got < FrameCodec.SHORT_HEADER_BYTES + length) {
+            long r = Libc.read(sock, data, got, capacity - got, state);
             if (r == -Libc.EINTR) {
                 continue;
             }
             if (r <= 0) {
-                break;
+                closeReceived(fd, state);
+                throw new IllegalStateException(what + ": its fd sharer closed the connection after " + got
+                        + " bytes of its reply");
             }
             got += r;
         }
-        String reason = "no reason given";
-        if (got >= 2) {
-            int length = Math.min(Short.toUnsignedInt(rest.get(SHORT, 0)), (int) got - 2);
-            byte[] text = new byte[length];
-            MemorySegment.copy(rest, ValueLayout.JAVA_BYTE, 2, text, 0, length);
-            reason = new String(text, StandardCharsets.UTF_8);
+        int payload = FrameCodec.SHORT_HEADER_BYTES;
+        byte status = length > 0 ? data.get(ValueLayout.JAVA_BYTE, payload + REPLY_STATUS_OFFSET) : -1;
+        if (status == STATUS_TAKEN && fd >= 0) {
+            return fd;
         }
-        throw new IllegalStateException(what + ": " + reason);
+        closeReceived(fd, state);
+        if (status == STATUS_TAKEN) {
+            throw new IllegalStateException(what + ": the reply carried no file descriptor (control length "
+                    + controlLength + ")");
+        }
+        byte[] reason = new byte[(int) Math.max(0, length - REPLY_REASON_OFFSET)];
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, payload + REPLY_REASON_OFFSET, reason, 0, reason.length);
+        throw new IllegalStateException(what + ": " + (reason.length == 0 ? "no reason given"
+                : new String(reason, StandardCharsets.UTF_8)));
+    }
+
+    private static void closeReceived(int fd, MemorySegment state) {
+        if (fd >= 0) {
+            Libc.close(fd, state);
+        }
     }
 
     /** Serves one request on the server thread. */
     private void serve(int client, Arena arena, MemorySegment state, MemorySegment request, MemorySegment pollFd) {
         long got = 0;
-        while (got < REQUEST_BYTES) {
+        long total = FrameCodec.SHORT_HEADER_BYTES + REQUEST_BYTES;
+        while (got < total) {
             pollFd.set(ValueLayout.JAVA_INT, Libc.POLLFD_FD_OFFSET, client);
             pollFd.set(ValueLayout.JAVA_SHORT, Libc.POLLFD_EVENTS_OFFSET, Libc.POLLIN);
             int p = Libc.poll(pollFd, 1, REQUEST_TIMEOUT_MILLIS, state);
@@ -279,11 +291,11 @@ final class FdSharer {
                 continue;
             }
             if (p <= 0) {
-                LOG.warn("fd sharer: a client sent {} of {} request bytes within {} ms; dropped", got, REQUEST_BYTES,
+                LOG.warn("fd sharer: a client sent {} of {} request bytes within {} ms; dropped", got, total,
                         REQUEST_TIMEOUT_MILLIS);
                 return;
             }
-            long n = Libc.read(client, request, got, REQUEST_BYTES - got, state);
+            long n = Libc.read(client, request, got, total - got, state);
             if (n == -Libc.EINTR) {
                 continue;
             }
@@ -292,30 +304,40 @@ final class FdSharer {
             }
             got += n;
         }
-        if (request.get(INT, REQUEST_MAGIC_OFFSET) != MAGIC || request.get(INT, REQUEST_VERSION_OFFSET) != VERSION) {
-            refuse(client, arena, state, "bad request: magic " + Integer.toHexString(request.get(INT, REQUEST_MAGIC_OFFSET))
-                    + " version " + request.get(INT, REQUEST_VERSION_OFFSET) + ", expected "
+        long length;
+        try {
+            length = FrameCodec.readHeader(request, 0, got, REQUEST_BYTES);
+        } catch (RuntimeException e) {
+            refuse(client, arena, state, "bad request: " + e.getMessage());
+            return;
+        }
+        int at = FrameCodec.SHORT_HEADER_BYTES;
+        if (length != REQUEST_BYTES || request.get(INT, at + REQUEST_MAGIC_OFFSET) != MAGIC
+                || request.get(INT, at + REQUEST_VERSION_OFFSET) != VERSION) {
+            refuse(client, arena, state, "bad request: length " + length + ", magic "
+                    + Integer.toHexString(request.get(INT, at + REQUEST_MAGIC_OFFSET)) + " version "
+                    + request.get(INT, at + REQUEST_VERSION_OFFSET) + ", expected " + REQUEST_BYTES + " bytes, magic "
                     + Integer.toHexString(MAGIC) + " version " + VERSION);
             return;
         }
-        long pid = request.get(LONG, REQUEST_PID_OFFSET);
-        long id = request.get(LONG, REQUEST_ID_OFFSET);
-        byte[] token = request.asSlice(REQUEST_TOKEN_OFFSET, TOKEN_BYTES).toArray(ValueLayout.JAVA_BYTE);
-        Exported e = exported.get(id);
+        long pid = request.get(LONG, at + REQUEST_PID_OFFSET);
+        long id = request.get(LONG, at + REQUEST_ID_OFFSET);
+        byte[] token = request.asSlice(at + REQUEST_TOKEN_OFFSET, TOKEN_BYTES).toArray(ValueLayout.JAVA_BYTE);
+        Exported e = byId.get(id);
         if (e == null || !MessageDigest.isEqual(e.token(), token)) {
             refuse(client, arena, state, "pipe end " + id + " is not offered by process " + ProcessHandle.current().pid()
                     + " (closed, moved, or a wrong token)");
             return;
         }
-        PipeConnection end = e.end();
+        ChannelConnection end = e.end();
         try {
             end.moveTo(pid);
         } catch (IllegalStateException refused) {
             refuse(client, arena, state, refused.getMessage());
             return;
         }
-        if (sendFd(client, end.fd(), arena, state)) {
-            end.releaseMoved();
+        if (sendFd(client, ((PipeChannel) end.channel()).fd(), arena, state)) {
+            end.completeMove();
             LOG.debug("{} moved to process {}", end.label(), pid);
         } else {
             end.undoMove();
@@ -323,11 +345,12 @@ final class FdSharer {
     }
 
     private static boolean sendFd(int client, int fd, Arena arena, MemorySegment state) {
-        MemorySegment data = arena.allocate(1);
-        data.set(ValueLayout.JAVA_BYTE, 0, STATUS_TAKEN);
+        MemorySegment data = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + 1);
+        FrameCodec.writeHeader(data, 0, 1);
+        data.set(ValueLayout.JAVA_BYTE, FrameCodec.SHORT_HEADER_BYTES + REPLY_STATUS_OFFSET, STATUS_TAKEN);
         MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
         iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, 1);
+        iov.set(ValueLayout.JAVA_LONG, 8, data.byteSize());
         MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
         control.set(ValueLayout.JAVA_LONG, 0, Libc.CMSG_FD_LEN);
         control.set(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET, Libc.SOL_SOCKET);
@@ -342,7 +365,7 @@ final class FdSharer {
         do {
             n = Libc.sendmsg(client, msg, 0, state);
         } while (n == -Libc.EINTR);
-        if (n != 1) {
+        if (n != data.byteSize()) {
             LOG.warn("fd sharer: passing fd {} failed: {}", fd, n < 0 ? Libc.describe((int) -n) : n + " bytes sent");
             return false;
         }
@@ -351,11 +374,11 @@ final class FdSharer {
 
     private static void refuse(int client, Arena arena, MemorySegment state, String reason) {
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        int length = Math.min(text.length, 65_535);
-        MemorySegment reply = arena.allocate(3 + length);
-        reply.set(ValueLayout.JAVA_BYTE, 0, STATUS_REFUSED);
-        reply.set(SHORT, 1, (short) length);
-        MemorySegment.copy(text, 0, reply, ValueLayout.JAVA_BYTE, 3, length);
+        int length = Math.min(text.length, MAX_REASON_BYTES);
+        MemorySegment reply = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + REPLY_REASON_OFFSET + length);
+        int at = FrameCodec.writeHeader(reply, 0, REPLY_REASON_OFFSET + length);
+        reply.set(ValueLayout.JAVA_BYTE, at + REPLY_STATUS_OFFSET, STATUS_REFUSED);
+        MemorySegment.copy(text, 0, reply, ValueLayout.JAVA_BYTE, at + REPLY_REASON_OFFSET, length);
         long done = 0;
         while (done < reply.byteSize()) {
             long n = Libc.send(client, reply, done, reply.byteSize() - done, 0, state);
@@ -414,7 +437,7 @@ final class FdSharer {
         private void run() {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = Libc.newCallState(arena);
-                MemorySegment request = arena.allocate(REQUEST_BYTES);
+                MemorySegment request = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + REQUEST_BYTES);
                 MemorySegment pollFd = arena.allocate(Libc.POLLFD_SIZE, 4);
                 while (!stopping) {
                     int client = Libc.accept(listenFd, state);

@@ -7,6 +7,7 @@ import dev.multiproc.pipe.queue.PipeQueues;
 import dev.multiproc.spi.Channels;
 import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ContextServices;
+import dev.multiproc.spi.channel.ChannelConnection;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class PipeChannels implements Channels {
     private final ContextServices services;
-    private final Set<PipeConnection> ends = ConcurrentHashMap.newKeySet();
+    private final Set<ChannelConnection> ends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** @param services the context's services */
@@ -30,7 +31,7 @@ public final class PipeChannels implements Channels {
     @Override
     public Pipe pipe(boolean duplex) {
         checkOpen();
-        PipeConnection[] pair = PipeConnection.pair(duplex, services.settings().maxFrameBytes(),
+        ChannelConnection[] pair = PipeEnds.pair(duplex, services.settings().maxFrameBytes(),
                 services.serializer(), ends::remove);
         ends.add(pair[0]);
         ends.add(pair[1]);
@@ -62,13 +63,13 @@ public final class PipeChannels implements Channels {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            close(ends.toArray(PipeConnection[]::new));
+            close(ends.toArray(ChannelConnection[]::new));
         }
     }
 
-    private static void close(PipeConnection... toClose) {
+    private static void close(ChannelConnection... toClose) {
         Cleanup cleanup = new Cleanup();
-        for (PipeConnection end : toClose) {
+        for (ChannelConnection end : toClose) {
             cleanup.close(end);
         }
         cleanup.rethrow();

@@ -1,6 +1,5 @@
 package dev.multiproc.pipe.internal;
 
-import dev.multiproc.Serializer;
 import dev.multiproc.wire.HandleDescriptor;
 
 /** Resolves the descriptors of the pipe transport's handles, by kind. */
@@ -15,7 +14,7 @@ public final class PipeHandles {
      */
     public static Object resolve(HandleDescriptor descriptor) {
         if (FdSharer.KIND.equals(descriptor.getKind())) {
-            return FdSharer.instance().resolve(descriptor, Serializer.standard());
+            return FdSharer.instance().resolve(descriptor);
         }
         throw new IllegalArgumentException("the pipe transport has no handle of kind '" + descriptor.getKind()
                 + "' (known: " + FdSharer.KIND + ")");

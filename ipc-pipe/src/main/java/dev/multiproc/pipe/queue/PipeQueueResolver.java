@@ -1,17 +1,18 @@
 package dev.multiproc.pipe.queue;
 
-import dev.multiproc.Serializer;
-import dev.multiproc.pipe.queue.internal.PipeJoinableQueue;
-import dev.multiproc.pipe.queue.internal.PipeQueue;
-import dev.multiproc.pipe.queue.internal.QueueDescriptor;
-import dev.multiproc.pipe.queue.internal.QueueRegistry;
+import dev.multiproc.pipe.queue.internal.UnixBrokerEndpoints;
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.HandleResolver;
+import dev.multiproc.spi.Serializers;
+import dev.multiproc.spi.broker.QueueDescriptor;
+import dev.multiproc.spi.broker.QueueRegistry;
+import dev.multiproc.spi.queue.QueueHandle;
 import dev.multiproc.wire.HandleDescriptor;
 
 /**
- * Re-attaches pipe queue handles (provider {@value QueueDescriptor#PROVIDER}) in the process that
- * reads them; registered with {@link java.util.ServiceLoader}. Nothing connects until the handle
- * is first used.
+ * Re-attaches pipe queue handles (provider {@value UnixBrokerEndpoints#PROVIDER}) in the process
+ * that reads them, with the serializer they name; registered with {@link java.util.ServiceLoader}.
+ * Nothing connects until the handle is first used.
  */
 public final class PipeQueueResolver implements HandleResolver {
     /** Creates the resolver (called by {@link java.util.ServiceLoader}). */
@@ -20,15 +21,13 @@ public final class PipeQueueResolver implements HandleResolver {
 
     @Override
     public String provider() {
-        return QueueDescriptor.PROVIDER;
+        return UnixBrokerEndpoints.PROVIDER;
     }
 
     @Override
     public Object resolve(HandleDescriptor descriptor) {
         QueueDescriptor queue = QueueDescriptor.fromHandle(descriptor);
-        var client = QueueRegistry.client(queue);
-        return queue.joinable()
-                ? new PipeJoinableQueue<>(client, Serializer.standard())
-                : new PipeQueue<>(client, Serializer.standard());
+        UnixBrokerEndpoints endpoints = new UnixBrokerEndpoints(ContextSettings.process().socketDirectory());
+        return QueueHandle.of(QueueRegistry.client(queue, endpoints), Serializers.of(descriptor));
     }
 }

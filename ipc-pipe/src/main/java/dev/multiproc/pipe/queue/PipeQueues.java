@@ -2,17 +2,18 @@ package dev.multiproc.pipe.queue;
 
 import dev.multiproc.IpcQueue;
 import dev.multiproc.JoinableQueue;
-import dev.multiproc.pipe.queue.internal.PipeJoinableQueue;
-import dev.multiproc.pipe.queue.internal.PipeQueue;
-import dev.multiproc.pipe.queue.internal.QueueBroker;
-import dev.multiproc.pipe.queue.internal.QueueClient;
-import dev.multiproc.pipe.queue.internal.QueueDescriptor;
-import dev.multiproc.pipe.queue.internal.QueueRegistry;
+import dev.multiproc.pipe.queue.internal.UnixBrokerEndpoints;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.broker.QueueBroker;
+import dev.multiproc.spi.broker.QueueRegistry;
+import dev.multiproc.spi.queue.JoinableQueueHandle;
+import dev.multiproc.spi.queue.QueueHandle;
 
 /**
- * Creates the queues of the {@code pipe} transport ({@code ctx.queue()}, {@code ctx.joinableQueue()}).
+ * Creates the queues of the {@code pipe} transport ({@code ctx.queue()}, {@code ctx.joinableQueue()}):
+ * the brokered queue of the core ({@link QueueBroker}) over Unix-domain sockets
+ * ({@link UnixBrokerEndpoints}).
  *
  * <h2>Design</h2>
  * An open socket cannot be handed to another JVM, so a queue is a small <em>broker</em> in the
@@ -78,7 +79,7 @@ public final class PipeQueues {
      * @return a new queue, hosted by this process
      */
     public static <E> IpcQueue<E> queue(ContextServices services, int maxsize) {
-        return new PipeQueue<>(start(services, maxsize, false), services.serializer());
+        return new QueueHandle<>(start(services, maxsize, false), services.serializer());
     }
 
     /**
@@ -88,14 +89,14 @@ public final class PipeQueues {
      * @return a new joinable queue, hosted by this process
      */
     public static <E> JoinableQueue<E> joinableQueue(ContextServices services, int maxsize) {
-        return new PipeJoinableQueue<>(start(services, maxsize, true), services.serializer());
+        return new JoinableQueueHandle<>(start(services, maxsize, true), services.serializer());
     }
 
-    private static QueueClient start(ContextServices services, int maxsize, boolean joinable) {
+    private static dev.multiproc.spi.broker.QueueClient start(ContextServices services, int maxsize, boolean joinable) {
         ContextSettings settings = services.settings();
-        QueueBroker broker = QueueBroker.start(settings.socketDirectory(), maxsize, joinable, settings.maxFrameBytes());
+        QueueBroker broker = QueueBroker.start(new UnixBrokerEndpoints(settings.socketDirectory()), maxsize, joinable,
+                settings.maxFrameBytes());
         services.onClose(() -> QueueRegistry.closeBroker(broker));
-        return QueueRegistry.ownerClient(new QueueDescriptor(broker.name(), broker.path(), maxsize, joinable,
-                ProcessHandle.current().pid(), settings.maxFrameBytes()), broker);
+        return QueueRegistry.ownerClient(broker);
     }
 }

@@ -3,6 +3,7 @@ package dev.multiproc.pipe.internal;
 import com.google.protobuf.ByteString;
 import dev.multiproc.ConnectionClosedException;
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.channel.ChannelConnection;
 import dev.multiproc.wire.HandleDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,13 +23,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FdSharerTest {
-    private PipeConnection left;
-    private PipeConnection right;
-    private PipeConnection taken;
+    private ChannelConnection left;
+    private ChannelConnection right;
+    private ChannelConnection taken;
 
     @BeforeEach
     void open() {
-        PipeConnection[] pair = PipeConnection.pair(true, 1 << 20, Serializer.standard(), end -> {
+        ChannelConnection[] pair = PipeEnds.pair(true, 1 << 20, Serializer.standard(), end -> {
         });
         left = pair[0];
         right = pair[1];
@@ -50,8 +51,8 @@ class FdSharerTest {
 
     @Test
     void anUnusedEndMovesWithItsDescriptorAndTheOldCopyRefusesUse() {
-        HandleDescriptor d = FdSharer.instance().export(right);
-        taken = FdSharer.instance().resolve(asIfFromElsewhere(d), Serializer.standard());
+        HandleDescriptor d = FdSharer.instance().export(right, right.describe(HandleDescriptor.newBuilder()));
+        taken = FdSharer.instance().resolve(asIfFromElsewhere(d));
         assertThat(taken).isNotSameAs(right);
         long self = ProcessHandle.current().pid();
         assertThatThrownBy(() -> right.send("x")).isInstanceOf(IllegalStateException.class)
@@ -67,9 +68,9 @@ class FdSharerTest {
 
     @Test
     void anEndUsedHereIsRefusedNamingTheProcessThatUsedIt() {
-        HandleDescriptor d = FdSharer.instance().export(right);
+        HandleDescriptor d = FdSharer.instance().export(right, right.describe(HandleDescriptor.newBuilder()));
         right.send("used");
-        assertThatThrownBy(() -> FdSharer.instance().resolve(asIfFromElsewhere(d), Serializer.standard()))
+        assertThatThrownBy(() -> FdSharer.instance().resolve(asIfFromElsewhere(d)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("already used in process " + ProcessHandle.current().pid());
         right.send("still works");
@@ -79,9 +80,9 @@ class FdSharerTest {
 
     @Test
     void aWrongTokenIsRefused() {
-        HandleDescriptor d = FdSharer.instance().export(right);
+        HandleDescriptor d = FdSharer.instance().export(right, right.describe(HandleDescriptor.newBuilder()));
         HandleDescriptor forged = asIfFromElsewhere(d).toBuilder().setPayload(ByteString.copyFrom(new byte[16])).build();
-        assertThatThrownBy(() -> FdSharer.instance().resolve(forged, Serializer.standard()))
+        assertThatThrownBy(() -> FdSharer.instance().resolve(forged))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("wrong token");
         assertThat(right.isClosed()).isFalse();
         assertThat(right.poll(Duration.ZERO)).isFalse();
@@ -89,17 +90,17 @@ class FdSharerTest {
 
     @Test
     void anEndClosedBeforeItIsTakenIsRefused() {
-        HandleDescriptor d = FdSharer.instance().export(right);
+        HandleDescriptor d = FdSharer.instance().export(right, right.describe(HandleDescriptor.newBuilder()));
         right.close();
-        assertThatThrownBy(() -> FdSharer.instance().resolve(asIfFromElsewhere(d), Serializer.standard()))
+        assertThatThrownBy(() -> FdSharer.instance().resolve(asIfFromElsewhere(d)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot take right end of pipe");
     }
 
     @Test
     void aSharerThatIsGoneSaysSo() {
-        HandleDescriptor d = asIfFromElsewhere(FdSharer.instance().export(right)).toBuilder()
+        HandleDescriptor d = asIfFromElsewhere(FdSharer.instance().export(right, right.describe(HandleDescriptor.newBuilder()))).toBuilder()
                 .putAttributes(FdSharer.ATTR_SHARER, "multiproc-fds-nobody-listens-here").build();
-        assertThatThrownBy(() -> FdSharer.instance().resolve(d, Serializer.standard()))
+        assertThatThrownBy(() -> FdSharer.instance().resolve(d))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("nothing answers")
                 .hasMessageContaining("multiproc-fds-nobody-listens-here");
     }

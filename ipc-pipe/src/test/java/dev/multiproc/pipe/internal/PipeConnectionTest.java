@@ -9,6 +9,8 @@ import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
 import dev.multiproc.SerializationException;
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.channel.ChannelConnection;
+import dev.multiproc.spi.frame.FrameCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +20,6 @@ import java.io.Serializable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,7 +132,7 @@ class PipeConnectionTest {
 
     @Test
     void aFrameOverTheLimitIsRefusedBeforeAnythingIsWritten() {
-        PipeConnection[] pair = PipeConnection.pair(true, 1024, Serializer.standard(), end -> {
+        ChannelConnection[] pair = PipeEnds.pair(true, 1024, Serializer.standard(), end -> {
         });
         try {
             assertThatThrownBy(() -> pair[0].sendBytes(new byte[2000]))
@@ -151,10 +152,10 @@ class PipeConnectionTest {
 
     @Test
     void anAnnouncedLengthOverTheLimitIsRejectedByTheReceiver() {
-        PipeConnection[] pair = PipeConnection.pair(true, 1024, Serializer.standard(), end -> {
+        ChannelConnection[] pair = PipeEnds.pair(true, 1024, Serializer.standard(), end -> {
         });
         try {
-            writeRaw(pair[0], header(0xFFFF_FFFF));
+            writeRaw(pair[0], header(0xFFFF_FFFFL));
             assertThatThrownBy(pair[1]::recvBytes)
                     .isInstanceOfSatisfying(FrameTooLargeException.class, e -> {
                         assertThat(e.length()).isEqualTo(4_294_967_295L);
@@ -167,7 +168,7 @@ class PipeConnectionTest {
             pair[0].close();
             pair[1].close();
         }
-        PipeConnection[] second = PipeConnection.pair(true, 1024, Serializer.standard(), end -> {
+        ChannelConnection[] second = PipeEnds.pair(true, 1024, Serializer.standard(), end -> {
         });
         try {
             writeRaw(second[0], header(1025));
@@ -181,7 +182,7 @@ class PipeConnectionTest {
 
     @Test
     void aFrameCutShortSaysHowMuchArrived() {
-        PipeConnection[] pair = PipeConnection.pair(true, Integer.MAX_VALUE, Serializer.standard(), end -> {
+        ChannelConnection[] pair = PipeEnds.pair(true, Integer.MAX_VALUE, Serializer.standard(), end -> {
         });
         try {
             byte[] partial = new byte[4 + 10];
@@ -193,7 +194,7 @@ class PipeConnectionTest {
         } finally {
             pair[1].close();
         }
-        PipeConnection[] header = PipeConnection.pair(true, Integer.MAX_VALUE, Serializer.standard(), end -> {
+        ChannelConnection[] header = PipeEnds.pair(true, Integer.MAX_VALUE, Serializer.standard(), end -> {
         });
         try {
             writeRaw(header[0], new byte[]{5, 0});
@@ -248,7 +249,7 @@ class PipeConnectionTest {
 
     private static boolean insideRecv(Thread thread) {
         for (StackTraceElement frame : thread.getStackTrace()) {
-            if (frame.getClassName().equals(FrameReader.class.getName()) && frame.getMethodName().equals("fill")) {
+            if (frame.getClassName().equals(PipeChannel.class.getName()) && frame.getMethodName().equals("fill")) {
                 return true;
             }
         }
@@ -445,7 +446,7 @@ class PipeConnectionTest {
         });
         Thread thread = sender.get(10, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!blockedIn(thread, FrameWriter.class, "flush")) {
+        while (!blockedIn(thread, PipeChannel.class, "write")) {
             assertThat(System.nanoTime()).as("sender blocked in send(2)").isLessThan(deadline);
             Thread.onSpinWait();
         }
@@ -465,7 +466,7 @@ class PipeConnectionTest {
         });
         Thread thread = sender.get(10, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!blockedIn(thread, FrameWriter.class, "flush")) {
+        while (!blockedIn(thread, PipeChannel.class, "write")) {
             assertThat(System.nanoTime()).as("sender blocked in send(2)").isLessThan(deadline);
             Thread.onSpinWait();
         }
@@ -493,17 +494,18 @@ class PipeConnectionTest {
                 .hasMessageContaining("was closed in this process");
     }
 
-    private static byte[] header(int length) {
-        byte[] h = new byte[4];
-        java.nio.ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN).putInt(length);
+    /** @return the frame header of a payload length, as every stream channel writes it (Python's framing) */
+    private static byte[] header(long length) {
+        byte[] h = new byte[FrameCodec.headerBytes(length)];
+        FrameCodec.writeHeader(h, 0, length);
         return h;
     }
 
-    private static void writeRaw(PipeConnection end, byte[] bytes) {
+    private static void writeRaw(ChannelConnection end, byte[] bytes) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(bytes.length);
             MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            long n = Libc.send(end.fd(), data, 0, bytes.length, 0, Libc.newCallState(arena));
+            long n = Libc.send(((PipeChannel) end.channel()).fd(), data, 0, bytes.length, 0, Libc.newCallState(arena));
             assertThat(n).isEqualTo(bytes.length);
         }
     }

@@ -1,5 +1,6 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.ContextSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * mapped by several processes.
  *
  * <p><b>Fallback.</b> Where futex is not available (any platform but Linux x86-64 and aarch64, if
- * the downcall cannot be linked, or with {@code -Dmultiproc.shm.futex=false}) {@link #wait} parks the thread for a bounded back-off of at
+ * the downcall cannot be linked, or with {@code -Dmultiproc.futex=false}) {@link #wait} parks the thread for a bounded back-off of at
  * most {@link #FALLBACK_PARK_NANOS} and {@link #wake} does nothing: waiters poll the word, so
  * everything still works, with up to that much extra latency and some CPU while waiting.
  *
@@ -31,7 +32,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Futex {
     /** System property: {@code false} forces the polling fallback (to test it on Linux). */
-    public static final String FUTEX_PROPERTY = "multiproc.shm.futex";
+    public static final String FUTEX_PROPERTY = ContextSettings.FUTEX;
     /** Longest park of the fallback wait. */
     public static final long FALLBACK_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final Logger LOG = LoggerFactory.getLogger(Futex.class);
@@ -47,7 +48,7 @@ public final class Futex {
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         long nr = -1;
-        if (os.contains("linux") && !"false".equalsIgnoreCase(System.getProperty(FUTEX_PROPERTY))) {
+        if (os.contains("linux") && ContextSettings.process().futex()) {
             nr = switch (arch) {
                 case "amd64", "x86_64" -> 202;
                 case "aarch64", "arm64" -> 98;

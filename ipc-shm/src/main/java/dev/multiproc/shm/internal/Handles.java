@@ -1,7 +1,10 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.IpcException;
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.SerializedHandle;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.HandleDescriptor;
 
 import java.nio.file.Path;
@@ -34,6 +37,9 @@ public final class Handles {
     static final String OFFSET = "offset";
     static final String SLOT = "slot";
     static final String REENTRANT = "reentrant";
+    /** How the waiters of the handle's context spin and yield before they sleep. */
+    static final String SPIN_NANOS = "spinNanos";
+    static final String YIELD_NANOS = "yieldNanos";
 
     private Handles() {
     }
@@ -50,6 +56,8 @@ public final class Handles {
                 .setCreatorPid(ProcessLiveness.selfPid())
                 .putAttributes(PATH, segment.path().toAbsolutePath().toString())
                 .putAttributes(SEGMENT_KIND, Integer.toString(segment.kind()))
+                .putAttributes(SPIN_NANOS, Long.toString(segment.waits().spinNanos()))
+                .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()))
                 .build());
     }
 
@@ -60,25 +68,36 @@ public final class Handles {
     public static Object resolve(HandleDescriptor d) {
         Path path = Path.of(required(d, PATH));
         int segmentKind = Integer.parseInt(required(d, SEGMENT_KIND));
+        WaitStrategy waits = waitsOf(d);
         return switch (d.getKind()) {
-            case KIND_INT -> new ShmInt(Segments.resolve(path, segmentKind));
-            case KIND_LONG -> new ShmLong(Segments.resolve(path, segmentKind));
-            case KIND_DOUBLE -> new ShmDouble(Segments.resolve(path, segmentKind));
-            case KIND_INT_ARRAY -> new ShmIntArray(Segments.resolve(path, segmentKind));
-            case KIND_LONG_ARRAY -> new ShmLongArray(Segments.resolve(path, segmentKind));
-            case KIND_DOUBLE_ARRAY -> new ShmDoubleArray(Segments.resolve(path, segmentKind));
-            case KIND_MEMORY -> new ShmMemory(Segments.attachPrivately(path, segmentKind));
-            case KIND_LOCK, KIND_RLOCK -> new ShmLock(Segments.resolve(path, segmentKind),
+            case KIND_INT -> new ShmInt(Segments.resolve(path, segmentKind, waits));
+            case KIND_LONG -> new ShmLong(Segments.resolve(path, segmentKind, waits));
+            case KIND_DOUBLE -> new ShmDouble(Segments.resolve(path, segmentKind, waits));
+            case KIND_INT_ARRAY -> new ShmIntArray(Segments.resolve(path, segmentKind, waits));
+            case KIND_LONG_ARRAY -> new ShmLongArray(Segments.resolve(path, segmentKind, waits));
+            case KIND_DOUBLE_ARRAY -> new ShmDoubleArray(Segments.resolve(path, segmentKind, waits));
+            case KIND_MEMORY -> new ShmMemory(Segments.attachPrivately(path, segmentKind, waits));
+            case KIND_LOCK, KIND_RLOCK -> new ShmLock(Segments.resolve(path, segmentKind, waits),
                     Long.parseLong(required(d, OFFSET)), d.getKind().equals(KIND_RLOCK));
-            case KIND_CONDITION -> new ShmCondition(new ShmLock(Segments.resolve(path, segmentKind),
+            case KIND_CONDITION -> new ShmCondition(new ShmLock(Segments.resolve(path, segmentKind, waits),
                     Long.parseLong(required(d, OFFSET)), Boolean.parseBoolean(required(d, REENTRANT))),
                     Integer.parseInt(required(d, SLOT)));
-            case KIND_SEMAPHORE -> new ShmSemaphore(Segments.resolve(path, segmentKind));
-            case KIND_EVENT -> new ShmEvent(Segments.resolve(path, segmentKind));
-            case KIND_BARRIER -> new ShmBarrier(Segments.resolve(path, segmentKind));
+            case KIND_SEMAPHORE -> new ShmSemaphore(Segments.resolve(path, segmentKind, waits));
+            case KIND_EVENT -> new ShmEvent(Segments.resolve(path, segmentKind, waits));
+            case KIND_BARRIER -> new ShmBarrier(Segments.resolve(path, segmentKind, waits));
             default -> throw new IpcException("unknown shm handle kind '" + d.getKind() + "' for " + path
                     + "; is every process on the same Multiproc release?");
         };
+    }
+
+    /** @return the wait strategy the handle carries, or this process's if it carries none */
+    private static WaitStrategy waitsOf(HandleDescriptor d) {
+        String spin = d.getAttributesMap().get(SPIN_NANOS);
+        String yield = d.getAttributesMap().get(YIELD_NANOS);
+        if (spin == null || yield == null) {
+            return ContextSettings.process().waits();
+        }
+        return new WaitStrategy(Long.parseLong(spin), Long.parseLong(yield));
     }
 
     private static String required(HandleDescriptor d, String key) {

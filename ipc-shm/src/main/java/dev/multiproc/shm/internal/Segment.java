@@ -1,5 +1,8 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.process.ProcessLiveness;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcException;
 import dev.multiproc.ResourceExistsException;
 import dev.multiproc.ResourceNotFoundException;
@@ -34,8 +37,11 @@ public final class Segment implements AutoCloseable {
     private final boolean owner;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean unlinked = new AtomicBoolean();
+    private final WaitStrategy waits;
 
-    private Segment(Path path, Arena arena, MemorySegment memory, int kind, long bodySize, boolean owner) {
+    private Segment(Path path, Arena arena, MemorySegment memory, int kind, long bodySize, boolean owner,
+                    WaitStrategy waits) {
+        this.waits = waits;
         this.path = path;
         this.arena = arena;
         this.memory = memory;
@@ -54,6 +60,19 @@ public final class Segment implements AutoCloseable {
      * @throws ResourceExistsException if the file exists
      */
     public static Segment create(Path path, int kind, long bodySize) {
+        return create(path, kind, bodySize, ContextSettings.process().waits());
+    }
+
+    /**
+     * As {@link #create(Path, int, long)}, for a context whose waiters wait as {@code waits} says.
+     *
+     * @param path     where (a {@code multiproc-*} name in the shm directory)
+     * @param kind     the body kind ({@code SegmentDescriptor.KIND_*})
+     * @param bodySize the body size in bytes
+     * @param waits    how the primitives in it wait
+     * @return the segment
+     */
+    public static Segment create(Path path, int kind, long bodySize, WaitStrategy waits) {
         if (bodySize < 0) {
             throw new IllegalArgumentException("segment body size must not be negative, was " + bodySize);
         }
@@ -65,7 +84,7 @@ public final class Segment implements AutoCloseable {
             created = true;
             MemorySegment memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize, arena); // grows the file
             SegmentDescriptor.write(memory, kind, ProcessLiveness.selfPid(), ProcessLiveness.selfStart(), bodySize);
-            return new Segment(path, arena, memory, kind, bodySize, true);
+            return new Segment(path, arena, memory, kind, bodySize, true, waits);
         } catch (FileAlreadyExistsException e) {
             arena.close();
             throw new ResourceExistsException("shared-memory segment " + path + " already exists", e);
@@ -88,6 +107,18 @@ public final class Segment implements AutoCloseable {
      * @throws IpcException              if it is not a Multiproc segment of this layout version and kind
      */
     public static Segment attach(Path path, int expectedKind) {
+        return attach(path, expectedKind, ContextSettings.process().waits());
+    }
+
+    /**
+     * As {@link #attach(Path, int)}, with waiters that wait as {@code waits} says.
+     *
+     * @param path         the file
+     * @param expectedKind the body kind the caller needs, or -1 for any
+     * @param waits        how the primitives in it wait
+     * @return the segment
+     */
+    public static Segment attach(Path path, int expectedKind, WaitStrategy waits) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = ch.size();
@@ -118,7 +149,7 @@ public final class Segment implements AutoCloseable {
                 throw new IpcException("cannot attach " + path + ": body size " + bodySize
                         + " does not fit the file's " + size + " bytes");
             }
-            return new Segment(path, arena, memory, kind, bodySize, false);
+            return new Segment(path, arena, memory, kind, bodySize, false, waits);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new ResourceNotFoundException("no shared-memory segment " + path + " (its owner may have closed it)", e);
@@ -133,6 +164,11 @@ public final class Segment implements AutoCloseable {
 
     static long roundToPage(long size) {
         return (size + PAGE - 1) & -PAGE;
+    }
+
+    /** @return how the primitives in this segment wait */
+    public WaitStrategy waits() {
+        return waits;
     }
 
     /** @return the file */

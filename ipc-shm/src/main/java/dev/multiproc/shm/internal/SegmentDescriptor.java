@@ -1,5 +1,6 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.ProcessLiveness;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;

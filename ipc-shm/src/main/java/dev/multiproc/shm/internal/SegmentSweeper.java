@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.OwnedFiles;
+import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.spi.ContextSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +20,8 @@ import java.nio.file.StandardOpenOption;
  * Removes the segments of processes that died without cleaning up (SIGKILL, a crash). A file is
  * removed when its name starts with {@code multiproc-}, it carries a Multiproc header of this
  * layout version, and its owner (pid and start stamp) is no longer alive. A file whose header
- * was never finished is removed when its generated name ({@code multiproc-shm-<pid>-...}) names a
- * dead process. Files of other layouts or other users are left alone. Thread-safe; concurrent
+ * was never finished is removed when its generated name ({@link OwnedFiles}: {@code
+ * multiproc-shm-<pid>-<start>-...}) names a dead owner. Files of other layouts or other users are left alone. Thread-safe; concurrent
  * sweeps in several processes are harmless.
  */
 public final class SegmentSweeper {
@@ -78,22 +80,8 @@ public final class SegmentSweeper {
         }
         boolean unfinished = header.position() < SegmentDescriptor.HEADER_LENGTH
                 || header.getInt(SegmentDescriptor.MAGIC_OFFSET) == 0;
-        long pid = generatedNamePid(file.getFileName().toString());
-        return unfinished && pid > 0 && !ProcessLiveness.isAlive(pid, 0);
-    }
-
-    /** @param name a file name @return the pid in a generated name, or -1 */
-    static long generatedNamePid(String name) {
-        if (!name.startsWith(Segments.GENERATED_PREFIX)) {
-            return -1;
-        }
-        int start = Segments.GENERATED_PREFIX.length();
-        int end = name.indexOf('-', start);
-        try {
-            return Long.parseLong(end < 0 ? name.substring(start) : name.substring(start, end));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return unfinished && OwnedFiles.ownerOf(file.getFileName().toString())
+                .filter(o -> o.kind().equals(Segments.KIND) && !o.isAlive()).isPresent();
     }
 
     private static boolean delete(Path file) {

@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.OwnedFiles;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.spi.ContextSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,9 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The segments of this JVM: those it created (owned, unlinked at JVM exit if still there) and
@@ -18,12 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * use. Thread-safe.
  */
 public final class Segments {
-    /** Prefix of the names of segments Multiproc names itself: {@code multiproc-shm-<pid>-<seq>-<random>}. */
-    public static final String GENERATED_PREFIX = ContextSettings.FILE_PREFIX + "shm-";
+    /** Kind of the segments Multiproc names itself, in {@link OwnedFiles} names ({@code multiproc-shm-<pid>-<start>-...}). */
+    public static final String KIND = "shm";
+    /** Prefix of the names of segments Multiproc names itself. */
+    public static final String GENERATED_PREFIX = ContextSettings.FILE_PREFIX + KIND + "-";
     private static final Logger LOG = LoggerFactory.getLogger(Segments.class);
     private static final Map<Path, Segment> OWNED = new ConcurrentHashMap<>();
     private static final Map<Path, Segment> ATTACHED = new ConcurrentHashMap<>();
-    private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final AtomicBoolean HOOK = new AtomicBoolean();
 
     private Segments() {
@@ -34,8 +35,7 @@ public final class Segments {
      * @return a fresh, unique path for a segment of this process
      */
     public static Path newPath(Path directory) {
-        return directory.resolve(GENERATED_PREFIX + ProcessLiveness.selfPid() + "-" + SEQUENCE.incrementAndGet()
-                + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt()));
+        return directory.resolve(OwnedFiles.newName(KIND, ""));
     }
 
     /**
@@ -44,11 +44,12 @@ public final class Segments {
      * @param path     the file
      * @param kind     body kind
      * @param bodySize body size
+     * @param waits    how the primitives in it wait
      * @return the segment
      */
-    public static Segment create(Path path, int kind, long bodySize) {
+    public static Segment create(Path path, int kind, long bodySize, WaitStrategy waits) {
         installHook();
-        Segment s = Segment.create(path, kind, bodySize);
+        Segment s = Segment.create(path, kind, bodySize, waits);
         OWNED.put(s.path(), s);
         return s;
     }
@@ -78,10 +79,11 @@ public final class Segments {
      * mapping if this process created it, else one shared attached mapping per file (never an owner).
      *
      * @param path the file
-     * @param kind the body kind expected
+     * @param kind  the body kind expected
+     * @param waits how the primitives in it wait, if this process maps it first
      * @return the mapping
      */
-    public static Segment resolve(Path path, int kind) {
+    public static Segment resolve(Path path, int kind, WaitStrategy waits) {
         Segment own = OWNED.get(path);
         if (own != null && !own.isClosed()) {
             if (own.kind() != kind) {
@@ -91,7 +93,7 @@ public final class Segments {
             return own;
         }
         installHook();
-        Segment s = ATTACHED.compute(path, (p, old) -> old != null && !old.isClosed() ? old : Segment.attach(p, kind));
+        Segment s = ATTACHED.compute(path, (p, old) -> old != null && !old.isClosed() ? old : Segment.attach(p, kind, waits));
         if (s.kind() != kind) {
             throw new dev.multiproc.IpcException("cannot attach " + path + " as a " + SegmentDescriptor.kindName(kind)
                     + ": it holds a " + SegmentDescriptor.kindName(s.kind()));
@@ -103,12 +105,13 @@ public final class Segments {
      * Attaches a fresh mapping that the caller closes itself (shared memory blocks).
      *
      * @param path the file
-     * @param kind the body kind expected
+     * @param kind  the body kind expected
+     * @param waits how the primitives in it wait
      * @return the mapping, not cached
      */
-    public static Segment attachPrivately(Path path, int kind) {
+    public static Segment attachPrivately(Path path, int kind, WaitStrategy waits) {
         installHook();
-        return Segment.attach(path, kind);
+        return Segment.attach(path, kind, waits);
     }
 
     /** @return how many segments this JVM owns now */

@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcBarrier;
 
 import java.io.Serial;
@@ -93,7 +95,7 @@ public final class ShmBarrier implements IpcBarrier, Serializable {
 
     @Override
     public int await(Duration timeout) throws InterruptedException, BrokenBarrierException, TimeoutException {
-        return doAwait(true, Waits.toNanos(timeout));
+        return doAwait(true, Deadline.toNanos(timeout));
     }
 
     private int doAwait(boolean timed, long nanos) throws InterruptedException, BrokenBarrierException, TimeoutException {

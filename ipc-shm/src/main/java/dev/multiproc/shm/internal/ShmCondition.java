@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcCondition;
 import dev.multiproc.wire.HandleDescriptor;
 
@@ -102,7 +104,7 @@ public final class ShmCondition implements IpcCondition, Serializable {
         boolean interrupted = false;
         boolean signalled = false;
         try {
-            long spinEnd = start + Waits.spinNanos();
+            WaitStrategy waits = lock.segment().waits();
             while (true) {
                 int seq = sequence(); // read before the check: a later signal changes it, so the wait returns
                 if (signalled() > ticket) {
@@ -113,14 +115,13 @@ public final class ShmCondition implements IpcCondition, Serializable {
                 if (timed && now - deadline >= 0) {
                     break;
                 }
-                if (now - spinEnd < 0) {
-                    Thread.onSpinWait();
+                if (waits.idle(start)) {
                     continue;
                 }
                 INT.getAndAdd(mem, base + SLEEPERS_OFFSET, 1); // volatile: a signal after this sees us
                 try {
                     if (signalled() <= ticket) {
-                        Futex.wait(sequenceAddress, seq, Waits.slice(deadline, timed, now));
+                        Futex.wait(sequenceAddress, seq, WaitStrategy.sliceNanos(deadline, timed, now));
                     }
                 } finally {
                     INT.getAndAdd(mem, base + SLEEPERS_OFFSET, -1);

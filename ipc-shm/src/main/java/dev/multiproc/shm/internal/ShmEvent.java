@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcEvent;
 
 import java.io.Serial;
@@ -77,7 +79,7 @@ public final class ShmEvent implements IpcEvent, Serializable {
 
     @Override
     public boolean await(Duration timeout) throws InterruptedException {
-        return doAwait(true, Waits.toNanos(timeout));
+        return doAwait(true, Deadline.toNanos(timeout));
     }
 
     private boolean doAwait(boolean timed, long nanos) throws InterruptedException {
@@ -93,17 +95,15 @@ public final class ShmEvent implements IpcEvent, Serializable {
         }
         long start = System.nanoTime();
         long deadline = start + nanos;
-        long spinEnd = start + Waits.spinNanos();
+        WaitStrategy waits = segment.waits();
         while (true) {
             int s = state();
             if (wasSet(first, s)) {
                 return true;
             }
-            long now = System.nanoTime();
-            if (now - spinEnd >= 0 || (timed && now - deadline >= 0)) {
+            if ((timed && System.nanoTime() - deadline >= 0) || !waits.idle(start)) {
                 break;
             }
-            Thread.onSpinWait();
         }
         INT.getAndAdd(mem, (long) SLEEPERS_OFFSET, 1); // volatile: a set() after this sees us
         try {
@@ -116,7 +116,7 @@ public final class ShmEvent implements IpcEvent, Serializable {
                 if (timed && now - deadline >= 0) {
                     return false;
                 }
-                Futex.wait(stateAddress, s, Waits.slice(deadline, timed, now));
+                Futex.wait(stateAddress, s, WaitStrategy.sliceNanos(deadline, timed, now));
                 if (Thread.interrupted()) {
                     throw new InterruptedException("interrupted while waiting for " + this);
                 }

@@ -1,5 +1,8 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
+import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.Held;
 import dev.multiproc.IpcCondition;
 import dev.multiproc.IpcLock;
@@ -233,8 +236,8 @@ public final class ShmLock implements IpcLock, Serializable {
     private boolean acquireSlow(boolean interruptible, boolean timed, long nanos, int holds) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + nanos;
-        // phase 1: spin while the holder is probably running
-        long spinEnd = start + Waits.spinNanos();
+        // phase 1: spin, then yield, while the holder is probably running
+        WaitStrategy waits = segment.waits();
         int s;
         int backoff = 1;
         while (true) {
@@ -247,8 +250,12 @@ public final class ShmLock implements IpcLock, Serializable {
                 continue;
             }
             long now = System.nanoTime();
-            if (now - spinEnd >= 0 || (timed && now - deadline >= 0)) {
+            if (waits.pastBusy(start) || (timed && now - deadline >= 0)) {
                 break;
+            }
+            if (waits.pastSpin(start)) {
+                Thread.yield();
+                continue;
             }
             // exponential back-off between looks: reading the word pulls its cache line away from
             // the holder, which then pays for it on release
@@ -286,7 +293,7 @@ public final class ShmLock implements IpcLock, Serializable {
                         return true;
                     }
                 }
-                long sleep = Waits.slice(deadline, timed, now);
+                long sleep = WaitStrategy.sliceNanos(deadline, timed, now);
                 if (firstSleep) {
                     // a holder that died before we came is found after a short first sleep, not a whole slice
                     sleep = Math.min(sleep, LIVENESS_CHECK_NANOS);

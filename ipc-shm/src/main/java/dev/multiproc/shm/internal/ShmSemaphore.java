@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcSemaphore;
 
 import java.io.Serial;
@@ -82,7 +84,7 @@ public final class ShmSemaphore implements IpcSemaphore, Serializable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        long nanos = Waits.toNanos(timeout);
+        long nanos = Deadline.toNanos(timeout);
         return nanos <= 0 ? tryAcquire() : acquire(true, nanos);
     }
 
@@ -92,16 +94,14 @@ public final class ShmSemaphore implements IpcSemaphore, Serializable {
         }
         long start = System.nanoTime();
         long deadline = start + nanos;
-        long spinEnd = start + Waits.spinNanos();
+        WaitStrategy waits = segment.waits();
         while (true) {
             if (tryAcquire()) {
                 return true;
             }
-            long now = System.nanoTime();
-            if (now - spinEnd >= 0 || (timed && now - deadline >= 0)) {
+            if ((timed && System.nanoTime() - deadline >= 0) || !waits.idle(start)) {
                 break;
             }
-            Thread.onSpinWait();
         }
         INT.getAndAdd(mem, (long) SLEEPERS_OFFSET, 1); // volatile: a release after this sees us
         try {
@@ -113,7 +113,7 @@ public final class ShmSemaphore implements IpcSemaphore, Serializable {
                 if (timed && now - deadline >= 0) {
                     return false;
                 }
-                Futex.wait(permitsAddress, 0, Waits.slice(deadline, timed, now));
+                Futex.wait(permitsAddress, 0, WaitStrategy.sliceNanos(deadline, timed, now));
                 if (Thread.interrupted()) {
                     throw new InterruptedException("interrupted while waiting for a permit of " + this);
                 }

@@ -15,6 +15,7 @@ import dev.multiproc.SharedMemory;
 import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.SharedObjects;
+import dev.multiproc.spi.wait.WaitStrategy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -38,12 +39,22 @@ public final class ShmSharedObjects implements SharedObjects {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     private final Path directory;
+    private final WaitStrategy waits;
     private final Queue<AutoCloseable> created = new ConcurrentLinkedDeque<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** @param directory the shm directory of the context */
+    /** @param directory the shm directory, with the wait strategy of this process */
     public ShmSharedObjects(Path directory) {
+        this(directory, ContextSettings.process().waits());
+    }
+
+    /**
+     * @param directory the shm directory of the context
+     * @param waits     how the context's primitives wait
+     */
+    public ShmSharedObjects(Path directory, WaitStrategy waits) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.waits = Objects.requireNonNull(waits, "waits");
     }
 
     private Segment create(int kind, long bodySize) {
@@ -52,7 +63,7 @@ public final class ShmSharedObjects implements SharedObjects {
 
     private Segment create(Path path, int kind, long bodySize) {
         checkOpen();
-        Segment s = Segments.create(path, kind, bodySize);
+        Segment s = Segments.create(path, kind, bodySize, waits);
         created.add(() -> Segments.close(s));
         if (closed.get()) { // closed while creating: undo
             Segments.close(s);
@@ -126,7 +137,7 @@ public final class ShmSharedObjects implements SharedObjects {
     @Override
     public SharedMemory attachSharedMemory(String name) {
         checkOpen();
-        Segment s = Segments.attachPrivately(pathOf(name), SegmentDescriptor.KIND_MEMORY);
+        Segment s = Segments.attachPrivately(pathOf(name), SegmentDescriptor.KIND_MEMORY, waits);
         created.add(() -> Segments.close(s));
         return new ShmMemory(s);
     }

@@ -7,8 +7,9 @@
  * this JVM's owned and attached mappings; {@link dev.multiproc.shm.internal.SegmentSweeper} removes
  * those of dead processes.
  *
- * <p><b>Waiting.</b> {@link dev.multiproc.shm.internal.Waits} (spin, then sleep in slices) over
- * {@link dev.multiproc.shm.internal.Futex}. Every primitive keeps a "someone may sleep" marker
+ * <p><b>Waiting.</b> The core's {@link dev.multiproc.spi.wait.WaitStrategy} (spin, yield, then
+ * sleep in slices), with the settings of the context that made the object (handles carry them),
+ * sleeping in {@link dev.multiproc.shm.internal.Futex}. Every primitive keeps a "someone may sleep" marker
  * (a contended bit or a sleeper count) so that the waking side calls into the kernel only when
  * needed.
  */

@@ -63,7 +63,7 @@ class FutexFallbackTest {
             if (Futex.isNative()) {
                 throw new AssertionError("futex should be disabled by " + Futex.FUTEX_PROPERTY);
             }
-            try (ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.defaultShmDirectory())) {
+            try (ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.process().shmDirectory())) {
                 IpcLock lock = shared.lock();
                 IpcCondition cond = lock.newCondition();
                 IpcSemaphore sem = shared.semaphore(0, false);

@@ -1,5 +1,7 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.OwnedFiles;
+import dev.multiproc.spi.process.ProcessLiveness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,8 +60,8 @@ class SegmentSweeperTest {
     void leavesForeignAndUnfinishedFilesOfLiveProcessesAlone() throws Exception {
         Path foreign = Files.write(dir.resolve("multiproc-ring"), new byte[128]);
         Path other = Files.write(dir.resolve("notours"), new byte[128]);
-        Path unfinishedLive = Files.write(dir.resolve(Segments.GENERATED_PREFIX + ProcessHandle.current().pid() + "-1-ab"), new byte[0]);
-        Path unfinishedDead = Files.write(dir.resolve(Segments.GENERATED_PREFIX + deadPid() + "-1-ab"), new byte[0]);
+        Path unfinishedLive = Files.write(dir.resolve(OwnedFiles.newName(Segments.KIND, "")), new byte[0]);
+        Path unfinishedDead = Files.write(dir.resolve(Segments.GENERATED_PREFIX + deadPid() + "-0-1-ab"), new byte[0]);
         assertThat(SegmentSweeper.sweep(dir)).isEqualTo(1);
         assertThat(foreign).exists();
         assertThat(other).exists();
@@ -69,9 +71,10 @@ class SegmentSweeperTest {
 
     @Test
     void parsesThePidOfGeneratedNames() {
-        assertThat(SegmentSweeper.generatedNamePid("multiproc-shm-4242-7-beef")).isEqualTo(4242);
-        assertThat(SegmentSweeper.generatedNamePid("multiproc-user-block")).isEqualTo(-1);
-        assertThat(SegmentSweeper.generatedNamePid("multiproc-shm-x-7")).isEqualTo(-1);
+        assertThat(OwnedFiles.ownerOf("multiproc-shm-4242-99-7-beef")).map(OwnedFiles.Owner::pid).hasValue(4242L);
+        assertThat(OwnedFiles.ownerOf("multiproc-shm-4242-99-7-beef")).map(OwnedFiles.Owner::start).hasValue(99L);
+        assertThat(OwnedFiles.ownerOf("multiproc-user-block")).isEmpty();
+        assertThat(OwnedFiles.ownerOf("multiproc-shm-x-7")).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.IpcException;
 import dev.multiproc.ResourceExistsException;
 import dev.multiproc.ResourceNotFoundException;

@@ -20,7 +20,7 @@ abstract class SharedObjectsFixture {
     private static final long POLL_NANOS = 200_000;
 
     /** Hands out the primitives under test; closed after each test. */
-    final ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.defaultShmDirectory());
+    final ShmSharedObjects shared = new ShmSharedObjects(ContextSettings.process().shmDirectory());
     /** The threads {@link #pool} started, to tell when one of them sleeps in the kernel. */
     private final Set<Thread> poolThreads = ConcurrentHashMap.newKeySet();
     /** Runs the other participants; shut down (interrupted) after each test. */

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
 class ValuesAndHandlesTest {
-    private final Path dir = ContextSettings.defaultShmDirectory();
+    private final Path dir = ContextSettings.process().shmDirectory();
     private final ShmSharedObjects shared = new ShmSharedObjects(dir);
 
     @AfterEach

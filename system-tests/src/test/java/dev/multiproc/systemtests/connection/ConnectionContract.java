@@ -314,16 +314,16 @@ public abstract class ConnectionContract {
 
     @Test
     void aFrameOverTheLimitIsRefusedNamingBothNumbers() throws Exception {
-        String previous = System.getProperty(ContextSettings.MAX_FRAME_BYTES_PROPERTY);
-        System.setProperty(ContextSettings.MAX_FRAME_BYTES_PROPERTY, "4096");
+        String previous = System.getProperty(ContextSettings.MAX_FRAME_BYTES);
+        System.setProperty(ContextSettings.MAX_FRAME_BYTES, "4096");
         Context ctx;
         try {
             ctx = context();
         } finally {
             if (previous == null) {
-                System.clearProperty(ContextSettings.MAX_FRAME_BYTES_PROPERTY);
+                System.clearProperty(ContextSettings.MAX_FRAME_BYTES);
             } else {
-                System.setProperty(ContextSettings.MAX_FRAME_BYTES_PROPERTY, previous);
+                System.setProperty(ContextSettings.MAX_FRAME_BYTES, previous);
             }
         }
         try (ctx) {

@@ -81,7 +81,7 @@ class CrashRecoveryTest {
     void aKilledOwnersSegmentsAreGoneAfterTheNextContextCreation() throws Exception {
         Path names = tmp.resolve("names.txt");
         String namesFile = names.toString();
-        Path shm = ContextSettings.defaultShmDirectory();
+        Path shm = ContextSettings.process().shmDirectory();
         try (Context ctx = Multiproc.context("pipe")) {
             IpcProcess owner = ctx.process("segment-owner", () -> {
                 Context own = Multiproc.context("pipe"); // never closed: the process is killed

@@ -79,7 +79,7 @@ public abstract class SharedObjectsContractTest {
         assertThat(i.get()).isEqualTo(42);
         assertThat(arr.toArray()).containsExactly(7, 8, 9);
         assertThat(block.segment().get(ValueLayout.JAVA_LONG, 4088)).isEqualTo(99L);
-        assertThat(java.nio.file.Files.exists(dev.multiproc.spi.ContextSettings.defaultShmDirectory().resolve(blockName)))
+        assertThat(java.nio.file.Files.exists(dev.multiproc.spi.ContextSettings.process().shmDirectory().resolve(blockName)))
                 .as("a child closing its attached copy never unlinks").isTrue();
     }
 

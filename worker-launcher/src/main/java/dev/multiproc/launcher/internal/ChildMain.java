@@ -5,6 +5,7 @@ import dev.multiproc.ProcessTarget;
 import dev.multiproc.SerializationException;
 import dev.multiproc.Serializer;
 import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.Serializers;
 import dev.multiproc.wire.Bootstrap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ public final class ChildMain {
         FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
         Bootstrap bootstrap;
         try {
-            bootstrap = Bootstrap.parseDelimitedFrom(Channels.newInputStream(stdin));
+            bootstrap = ControlFrames.read(Channels.newInputStream(stdin), Bootstrap.parser(), ControlFrames.MAX_BOOTSTRAP_BYTES);
         } catch (IOException | RuntimeException e) {
             log().error("cannot read the bootstrap of this child JVM from stdin", e);
             Runtime.getRuntime().halt(EXIT_FAILED);
@@ -70,7 +71,7 @@ public final class ChildMain {
                     bootstrap.getParentPid(), bootstrap.getControlAddress(), e);
             return EXIT_FAILED;
         }
-        Serializer serializer = Serializer.standard();
+        Serializer serializer = Serializers.byName(bootstrap.getSerializer());
         Throwable failure = null;
         try {
             readTarget(bootstrap, serializer, self).run();

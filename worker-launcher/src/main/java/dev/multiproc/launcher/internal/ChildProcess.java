@@ -9,6 +9,7 @@ import dev.multiproc.RemoteException;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.RemoteErrors;
+import dev.multiproc.spi.Serializers;
 import dev.multiproc.wire.Bootstrap;
 import dev.multiproc.wire.Exit;
 import org.slf4j.Logger;
@@ -129,12 +130,12 @@ public final class ChildProcess implements IpcProcess {
                 .setTarget(ByteString.copyFrom(targetBytes))
                 .setTransport(services.settings().transport())
                 .setChildId(childId)
+                .setSerializer(Serializers.nameOf(services.serializer()))
                 .putAllSystemProperties(properties)
                 .build();
         try {
             OutputStream stdin = p.getOutputStream();
-            bootstrap.writeDelimitedTo(stdin);
-            stdin.flush();
+            ControlFrames.write(stdin, bootstrap);
         } catch (IOException e) {
             // The child died before reading it (e.g. a bad JVM option); its exit code tells the story.
             LOG.debug("cannot write the bootstrap of {} (pid {}): {}", name, p.pid(), e.toString());
@@ -176,7 +177,7 @@ public final class ChildProcess implements IpcProcess {
                 return null;
             }
             try (channel) {
-                return Exit.parseDelimitedFrom(Channels.newInputStream(channel));
+                return ControlFrames.read(Channels.newInputStream(channel), Exit.parser(), ControlFrames.MAX_EXIT_BYTES);
             } catch (IOException e) {
                 LOG.debug("control channel of {} (pid {}) ended without an Exit: {}", name, p.pid(), e.toString());
                 return null;

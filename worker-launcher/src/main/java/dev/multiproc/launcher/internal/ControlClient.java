@@ -39,13 +39,12 @@ final class ControlClient implements AutoCloseable {
         try {
             channel.connect(UnixDomainSocketAddress.of(bootstrap.getControlAddress()));
             ControlClient client = new ControlClient(channel);
-            Hello.newBuilder()
+            ControlFrames.write(client.out, Hello.newBuilder()
                     .setChildId(bootstrap.getChildId())
                     .setPid(ProcessHandle.current().pid())
                     .setAuthkey(bootstrap.getAuthkey())
-                    .build()
-                    .writeDelimitedTo(client.out);
-            Hello answer = Hello.parseDelimitedFrom(Channels.newInputStream(channel));
+                    .build());
+            Hello answer = ControlFrames.read(Channels.newInputStream(channel), Hello.parser(), ControlFrames.MAX_HELLO_BYTES);
             if (answer == null || answer.getChildId() != bootstrap.getChildId()) {
                 throw new AuthenticationException("parent " + bootstrap.getParentName() + " (pid " + bootstrap.getParentPid()
                         + ") did not accept the control connection of child " + bootstrap.getChildId()
@@ -68,7 +67,7 @@ final class ControlClient implements AutoCloseable {
         if (failure != null) {
             exit.setError(RemoteErrors.toWire(failure, serializer));
         }
-        exit.build().writeDelimitedTo(out);
+        ControlFrames.write(out, exit.build());
     }
 
     @Override

@@ -122,9 +122,9 @@ final class ControlListener implements AutoCloseable {
             }
             try {
                 InputStream in = Channels.newInputStream(channel);
-                authenticate(Hello.parseDelimitedFrom(in), expectedPid);
-                Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build()
-                        .writeDelimitedTo(Channels.newOutputStream(channel));
+                authenticate(ControlFrames.read(in, Hello.parser(), ControlFrames.MAX_HELLO_BYTES), expectedPid);
+                ControlFrames.write(Channels.newOutputStream(channel),
+                        Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build());
                 authenticated = true;
                 close(); // the child is in: the socket file is no longer needed
                 return channel;

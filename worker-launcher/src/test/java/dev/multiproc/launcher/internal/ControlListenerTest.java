@@ -30,17 +30,17 @@ class ControlListenerTest {
             CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> listener.awaitChild(1));
 
             try (SocketChannel intruder = connect(listener.path())) {
-                hello(5, new byte[32]).writeDelimitedTo(Channels.newOutputStream(intruder));
-                assertThat(Hello.parseDelimitedFrom(Channels.newInputStream(intruder))).isNull(); // dropped
+                ControlFrames.write(Channels.newOutputStream(intruder), hello(5, new byte[32]));
+                assertThat(ControlFrames.read(Channels.newInputStream(intruder), Hello.parser(), ControlFrames.MAX_HELLO_BYTES)).isNull(); // dropped
             }
             try (SocketChannel wrongChild = connect(listener.path())) {
-                hello(6, listener.authkey()).writeDelimitedTo(Channels.newOutputStream(wrongChild));
-                assertThat(Hello.parseDelimitedFrom(Channels.newInputStream(wrongChild))).isNull();
+                ControlFrames.write(Channels.newOutputStream(wrongChild), hello(6, listener.authkey()));
+                assertThat(ControlFrames.read(Channels.newInputStream(wrongChild), Hello.parser(), ControlFrames.MAX_HELLO_BYTES)).isNull();
             }
             assertThat(accepted).isNotDone();
             try (SocketChannel child = connect(listener.path())) {
-                hello(5, listener.authkey()).writeDelimitedTo(Channels.newOutputStream(child));
-                Hello answer = Hello.parseDelimitedFrom(Channels.newInputStream(child));
+                ControlFrames.write(Channels.newOutputStream(child), hello(5, listener.authkey()));
+                Hello answer = ControlFrames.read(Channels.newInputStream(child), Hello.parser(), ControlFrames.MAX_HELLO_BYTES);
                 assertThat(answer.getChildId()).isEqualTo(5);
                 assertThat(answer.getPid()).isEqualTo(ProcessHandle.current().pid());
                 assertThat(answer.getAuthkey()).isEmpty();

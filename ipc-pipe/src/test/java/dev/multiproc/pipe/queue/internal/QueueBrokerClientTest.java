@@ -8,6 +8,12 @@ import dev.multiproc.Serializer;
 import dev.multiproc.internal.DefaultContext;
 import dev.multiproc.pipe.queue.PipeQueues;
 import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.broker.QueueClient;
+import dev.multiproc.spi.broker.QueueDescriptor;
+import dev.multiproc.spi.broker.QueueFrames;
+import dev.multiproc.spi.broker.QueueRegistry;
+import dev.multiproc.spi.queue.JoinableQueueHandle;
+import dev.multiproc.spi.queue.QueueHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,13 +41,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class QueueBrokerClientTest {
+    private static final UnixBrokerEndpoints ENDPOINTS = new UnixBrokerEndpoints(ContextSettings.process().socketDirectory());
     private final Serializer serializer = Serializer.standard();
     private DefaultContext ctx;
     private final List<QueueClient> clients = new ArrayList<>();
 
     @BeforeEach
     void open() {
-        ctx = new DefaultContext("pipe", ContextSettings.fromSystemProperties("pipe"));
+        ctx = new DefaultContext(ContextSettings.fromSystemProperties("pipe"), Serializer.standard());
     }
 
     @AfterEach
@@ -53,15 +60,15 @@ class QueueBrokerClientTest {
     /** @return a handle over its own connection, as another process would have */
     private <E> IpcQueue<E> otherProcess(IpcQueue<?> queue) {
         QueueDescriptor d = descriptor(queue);
-        QueueClient c = new QueueClient(d);
+        QueueClient c = new QueueClient(d, ENDPOINTS);
         clients.add(c);
-        return new PipeQueue<>(c, serializer);
+        return new QueueHandle<>(c, serializer);
     }
 
     private <E> JoinableQueue<E> otherProcess(JoinableQueue<?> queue) {
-        QueueClient c = new QueueClient(descriptor(queue));
+        QueueClient c = new QueueClient(descriptor(queue), ENDPOINTS);
         clients.add(c);
-        return new PipeJoinableQueue<>(c, serializer);
+        return new JoinableQueueHandle<>(c, serializer);
     }
 
     private static QueueDescriptor descriptor(Object queue) {
@@ -69,12 +76,12 @@ class QueueBrokerClientTest {
         Object back = Serializer.standard().deserialize(bytes);
         // the handle re-attached through the resolver: same queue, same process-wide client
         assertThat(back.getClass()).isEqualTo(queue.getClass());
-        return QueueRegistry.client(queueDescriptorOf(back)).queue();
+        return QueueRegistry.client(queueDescriptorOf(back), ENDPOINTS).queue();
     }
 
     private static QueueDescriptor queueDescriptorOf(Object handle) {
         try {
-            var f = handle.getClass().getDeclaredField("client");
+            var f = QueueHandle.class.getDeclaredField("queue");
             f.setAccessible(true);
             return ((QueueClient) f.get(handle)).queue();
         } catch (ReflectiveOperationException e) {
@@ -176,8 +183,8 @@ class QueueBrokerClientTest {
         assertThat(other.take()).isEqualTo(large);
 
         QueueDescriptor d = descriptor(q);
-        QueueClient small = new QueueClient(new QueueDescriptor(d.name(), d.path(), d.maxsize(), d.joinable(),
-                d.ownerPid(), 1000));
+        QueueClient small = new QueueClient(new QueueDescriptor(d.provider(), d.name(), d.address(), d.maxsize(),
+                d.joinable(), d.ownerPid(), 1000), ENDPOINTS);
         clients.add(small);
         assertThatThrownBy(() -> small.put(new byte[1001])).isInstanceOf(dev.multiproc.FrameTooLargeException.class)
                 .hasMessageContaining("1001").hasMessageContaining("1000");
@@ -297,7 +304,7 @@ class QueueBrokerClientTest {
         assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(QueueClosedException.class)
                 .hasMessageContaining("process " + ProcessHandle.current().pid());
-        assertThat(Files.list(ContextSettings.defaultSocketDirectory())
+        assertThat(Files.list(ContextSettings.process().socketDirectory())
                 .filter(f -> f.getFileName().toString().startsWith("multiproc-queue-" + ProcessHandle.current().pid() + "-"))
                 .toList()).isEmpty();
     }
@@ -309,14 +316,14 @@ class QueueBrokerClientTest {
         q.put("second");
         QueueDescriptor d = descriptor(q);
         try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            raw.connect(UnixDomainSocketAddress.of(d.path()));
-            ByteBuffer demand = ByteBuffer.allocate(9).putInt(5).put(QueueProtocol.DEMAND).putInt(1).flip();
+            raw.connect(UnixDomainSocketAddress.of(d.address()));
+            ByteBuffer demand = ByteBuffer.allocate(9).putInt(5).put(QueueFrames.DEMAND).putInt(1).flip();
             raw.write(demand);
             ByteBuffer in = ByteBuffer.allocate(64);
             while (in.position() < 4 || in.position() < 4 + in.getInt(0)) {
                 raw.read(in);
             }
-            assertThat(in.get(4)).isEqualTo(QueueProtocol.ITEM);
+            assertThat(in.get(4)).isEqualTo(QueueFrames.ITEM);
             assertThat(q.size()).isEqualTo(2); // received, never acknowledged
         } // the "consumer" dies here without acknowledging
         IpcQueue<String> other = otherProcess(q);

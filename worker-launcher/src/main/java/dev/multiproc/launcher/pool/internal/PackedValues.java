@@ -1,22 +1,26 @@
 package dev.multiproc.launcher.pool.internal;
 
+import dev.multiproc.spi.frame.FrameCodec;
+
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * The values of one chunk in one byte array, so a chunk of 10 000 inputs is one protobuf field
- * and one copy, not 10 000 of each. Not thread-safe.
+ * and one copy, not 10 000 of each: each value is one frame of the one frame format
+ * ({@link FrameCodec}). Not thread-safe.
  *
  * <pre>
- *  +------------------+-------------+------------------+-------------+----
- *  | length 0 (u32 LE)| value 0     | length 1 (u32 LE)| value 1     | ...
- *  +------------------+-------------+------------------+-------------+----
+ *  +-----------------+-------------+-----------------+-------------+----
+ *  | header 0 (4 B)  | value 0     | header 1 (4 B)  | value 1     | ...
+ *  +-----------------+-------------+-----------------+-------------+----
  * </pre>
  * A value is what {@link dev.multiproc.Serializer} wrote, never empty (it has a type tag); an
  * empty value marks an input whose call failed.
  */
 final class PackedValues {
-    /** Bytes of the length before each value. */
-    static final int LENGTH_BYTES = 4;
+    /** Bytes of the header before each value (values are below 2 GiB, so headers are short). */
+    static final int LENGTH_BYTES = FrameCodec.SHORT_HEADER_BYTES;
 
     private PackedValues() {
     }
@@ -35,10 +39,7 @@ final class PackedValues {
         void add(byte[] value) {
             ensure(LENGTH_BYTES + value.length);
             int n = value.length;
-            buffer[size] = (byte) n;
-            buffer[size + 1] = (byte) (n >>> 8);
-            buffer[size + 2] = (byte) (n >>> 16);
-            buffer[size + 3] = (byte) (n >>> 24);
+            FrameCodec.writeHeader(buffer, size, n);
             System.arraycopy(value, 0, buffer, size + LENGTH_BYTES, n);
             size += LENGTH_BYTES + n;
             count++;
@@ -75,16 +76,23 @@ final class PackedValues {
      */
     static int[] index(byte[] packed) {
         int[] index = new int[16];
+        MemorySegment segment = MemorySegment.ofArray(packed);
         int n = 0;
         int pos = 0;
         while (pos < packed.length) {
-            if (pos + LENGTH_BYTES > packed.length) {
+            long announced;
+            try {
+                announced = FrameCodec.readHeader(segment, pos, packed.length - pos, Integer.MAX_VALUE);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("packed value " + n + " at byte " + pos + " of " + packed.length
+                        + ": " + e.getMessage(), e);
+            }
+            if (announced == FrameCodec.INCOMPLETE) {
                 throw new IllegalArgumentException("packed values cut short at byte " + pos + " of " + packed.length);
             }
-            int length = (packed[pos] & 0xff) | (packed[pos + 1] & 0xff) << 8 | (packed[pos + 2] & 0xff) << 16
-                    | (packed[pos + 3] & 0xff) << 24;
-            pos += LENGTH_BYTES;
-            if (length < 0 || length > packed.length - pos) {
+            pos += FrameCodec.headerBytesAt(segment, pos);
+            int length = (int) announced;
+            if (length > packed.length - pos) {
                 throw new IllegalArgumentException("packed value " + n + " of " + length + " bytes at byte " + pos
                         + " overruns the " + packed.length + " bytes");
             }

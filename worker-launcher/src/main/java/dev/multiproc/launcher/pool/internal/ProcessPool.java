@@ -106,7 +106,7 @@ public final class ProcessPool implements Pool {
         String name = "Pool-" + POOLS.incrementAndGet();
         ProcessPool pool = start(name, options.processes(), options.maxTasksPerChild(),
                 options.initializer().orElse(null),
-                new ProcessWorkerStarter(channels, factory, options.jvmOptions()), services.serializer());
+                new ProcessWorkerStarter(channels, factory, options.jvmOptions(), services.serializer()), services.serializer());
         services.onClose(pool::terminate);
         return pool;
     }

@@ -4,6 +4,7 @@ import dev.multiproc.Connection;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.Pipe;
 import dev.multiproc.ProcessTarget;
+import dev.multiproc.Serializer;
 import dev.multiproc.launcher.pool.WorkerProcessFactory;
 import dev.multiproc.spi.Channels;
 
@@ -21,9 +22,11 @@ final class ProcessWorkerStarter implements WorkerStarter {
     private final Channels channels;
     private final WorkerProcessFactory factory;
     private final List<String> jvmOptions;
+    private final Serializer serializer;
 
-    ProcessWorkerStarter(Channels channels, WorkerProcessFactory factory, List<String> jvmOptions) {
+    ProcessWorkerStarter(Channels channels, WorkerProcessFactory factory, List<String> jvmOptions, Serializer serializer) {
         this.channels = channels;
+        this.serializer = serializer;
         this.factory = factory;
         this.jvmOptions = List.copyOf(jvmOptions);
     }
@@ -33,7 +36,7 @@ final class ProcessWorkerStarter implements WorkerStarter {
         Pipe pipe = channels.pipe(true);
         Connection mine = pipe.left();
         try {
-            IpcProcess process = factory.newWorker(name, new WorkerLoop(pipe.right(), initializer), jvmOptions);
+            IpcProcess process = factory.newWorker(name, new WorkerLoop(pipe.right(), initializer, serializer), jvmOptions);
             process.setDaemon(true);
             process.start();
             return new ProcessChannel(process, mine);

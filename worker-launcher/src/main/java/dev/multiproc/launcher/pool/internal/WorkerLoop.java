@@ -3,6 +3,7 @@ package dev.multiproc.launcher.pool.internal;
 import dev.multiproc.Connection;
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.Serializers;
 
 import java.io.Serial;
 import java.util.Objects;
@@ -17,14 +18,17 @@ public final class WorkerLoop implements ProcessTarget {
 
     private final Connection connection;
     private final ProcessTarget initializer;
+    private final String serializer;
 
     /**
      * @param connection  the worker's end of its task channel
      * @param initializer run once before the first task, or null
+     * @param serializer  the pool's serializer, which reads tasks and writes results
      */
-    public WorkerLoop(Connection connection, ProcessTarget initializer) {
+    public WorkerLoop(Connection connection, ProcessTarget initializer, Serializer serializer) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.initializer = initializer;
+        this.serializer = Serializers.nameOf(serializer);
     }
 
     @Override
@@ -41,7 +45,7 @@ public final class WorkerLoop implements ProcessTarget {
                     c.sendBytes(frame);
                 }
             };
-            new WorkerRuntime(frames, Serializer.standard()).run(initializer);
+            new WorkerRuntime(frames, Serializers.byName(serializer)).run(initializer);
         }
     }
 }

@@ -1,0 +1,72 @@
+package dev.multiproc.spi.broker;
+
+import dev.multiproc.spi.frame.FrameDecoder;
+import dev.multiproc.spi.frame.FrameWriter;
+
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The broker's side of one client connection: the frames it reads (a {@link FrameDecoder}), and
+ * the broker's sending side of the queue protocol to that client, a {@link PeerSink} that encodes
+ * each answer of the ledger ({@link QueueFrames}) into a non-blocking {@link FrameWriter}, which
+ * the broker flushes once per round. Used under the broker's lock; not thread-safe.
+ */
+final class ClientProxy implements PeerSink {
+    private static final byte[] RECALL = QueueFrames.bareCommand(QueueFrames.RECALL);
+    private static final byte[] PUSH_OFF = QueueFrames.bareCommand(QueueFrames.PUSH_OFF);
+
+    final SocketChannel channel;
+    final SelectionKey key;
+    final FrameDecoder decoder;
+    final FrameWriter out;
+    QueueLedger.Peer peer;
+
+    ClientProxy(SocketChannel channel, SelectionKey key, FrameDecoder decoder, FrameWriter out) {
+        this.channel = channel;
+        this.key = key;
+        this.decoder = decoder;
+        this.out = out;
+    }
+
+    @Override
+    public void item(byte kind, byte[] item) {
+        byte[] head = QueueFrames.itemHead(kind);
+        out.append(head, head.length, item, 0, item.length);
+    }
+
+    @Override
+    public void reply(long reqId, byte status, long value) {
+        byte[] b = QueueFrames.reply(reqId, status, value);
+        out.append(b, b.length, null, 0, 0);
+    }
+
+    @Override
+    public void pushOff() {
+        out.append(PUSH_OFF, PUSH_OFF.length, null, 0, 0);
+    }
+
+    @Override
+    public void recall() {
+        out.append(RECALL, RECALL.length, null, 0, 0);
+    }
+
+    @Override
+    public void revoke(int count) {
+        byte[] b = QueueFrames.intCommand(QueueFrames.REVOKE, count);
+        out.append(b, b.length, null, 0, 0);
+    }
+
+    @Override
+    public void error(long reqId, String message) {
+        byte[] head = QueueFrames.errorHead(reqId);
+        byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        out.append(head, head.length, text, 0, text.length);
+    }
+
+    /** @return whether frames wait to be written */
+    boolean hasOutput() {
+        return out.pendingBytes() > 0;
+    }
+}

@@ -1,0 +1,476 @@
+package dev.multiproc.spi.broker;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * The state of one queue, kept by its broker: the items, who waits for what, and which items
+ * each connected process holds without having taken them yet. Pure bookkeeping with no I/O:
+ * the broker feeds it the frames it reads and it answers through each peer's {@link PeerSink}.
+ * Not thread-safe: the broker thread is its only user.
+ *
+ * <h2>Where an item is</h2>
+ * An item is <em>ready</em> (in the broker's FIFO) or <em>unacked</em> (sent to one consumer
+ * process, not yet handed to a user thread there). A consumer acknowledges (ACK) an item once a
+ * {@code take}/{@code poll} returned it; only then is it gone from the queue. If the consumer's
+ * connection drops first (close, crash, SIGKILL), its unacked items go back to the head of the
+ * queue in their order, so an item is never lost with a dead consumer. {@link #size()} counts
+ * ready and unacked items: every item put and not yet taken.
+ *
+ * <h2>Who gets what</h2>
+ * Items go first to <em>demand</em> (threads blocked in take/poll(timeout) in some process),
+ * round-robin between processes, then to POLLs. When exactly one process consumes, it may also
+ * be sent up to its PREFETCH target of items ahead of demand (<em>speculative</em>), which is what
+ * lets one consumer stream a million items a second without a round trip per item. Items a
+ * process holds without a thread waiting for them (speculative ones, or demanded ones whose
+ * waiter timed out) are <em>parked</em>; when another process needs an item, every parked item is
+ * recalled to the head before anyone is served, so each process still sees each producer's items
+ * in order.
+ *
+ * <h2>Capacity and tasks</h2>
+ * A bounded queue admits a PUT while ready + unacked items are below maxsize, else the put
+ * waits (WAIT) or fails (NOWAIT). For a joinable queue, {@code unfinished} counts items put and
+ * not yet marked done (Python's unfinished-tasks counter); an ACK gives the acknowledging process
+ * one unit of taskDone() backing, so its taskDone() needs no round trip.
+ */
+final class QueueLedger {
+    /** Largest number of bytes sent ahead to a single consumer. */
+    static final long MAX_PREFETCH_BYTES = 1 << 20;
+
+    /** One connected process. */
+    static final class Peer {
+        final PeerSink sink;
+        long pid;
+        /** Threads of this process waiting, not yet sent an item. */
+        int demand;
+        /** Sent, not yet acknowledged, in the order sent. */
+        final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
+        long unackedBytes;
+        /** Unacked items that a waiting thread asked for (the rest are parked). */
+        int demandedInFlight;
+        int prefetchTarget;
+        /** Was sent items ahead since it last heard PUSH_OFF: it may wait without demanding. */
+        boolean pushed;
+        boolean consumer;
+        boolean recalling;
+        /** Items this process took and has not marked done (joinable queues). */
+        long taskCredit;
+
+        Peer(PeerSink sink) {
+            this.sink = sink;
+        }
+
+        /** @return items held by the process with no thread waiting for them */
+        int parked() {
+            return unacked.size() - demandedInFlight;
+        }
+
+        @Override
+        public String toString() {
+            return "process " + pid;
+        }
+    }
+
+    private record PendingPut(Peer peer, long reqId, byte[] item) {
+    }
+
+    private record PendingRequest(Peer peer, long reqId) {
+    }
+
+    private final String name;
+    private final int maxsize;
+    private final boolean joinable;
+    private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
+    private final List<Peer> peers = new ArrayList<>();
+    private final LinkedHashSet<Peer> needy = new LinkedHashSet<>();
+    private final ArrayDeque<PendingRequest> polls = new ArrayDeque<>();
+    private final ArrayDeque<PendingPut> waitingPuts = new ArrayDeque<>();
+    private final List<PendingRequest> joins = new ArrayList<>();
+    private long unackedTotal;
+    private long unfinished;
+    private long reservedCredit;
+    private int recallsPending;
+    private int consumers;
+    private Peer soleConsumer;
+
+    /**
+     * @param name     the queue's name, for messages
+     * @param maxsize  capacity; zero or negative means unbounded
+     * @param joinable whether taskDone/join are allowed
+     */
+    QueueLedger(String name, int maxsize, boolean joinable) {
+        this.name = name;
+        this.maxsize = maxsize;
+        this.joinable = joinable;
+    }
+
+    /** @return items put and not yet taken */
+    long size() {
+        return ready.size() + unackedTotal;
+    }
+
+    /** @return items put and not yet marked done */
+    long unfinished() {
+        return unfinished;
+    }
+
+    private boolean bounded() {
+        return maxsize > 0;
+    }
+
+    /**
+     * @param sink where the new peer's frames go
+     * @return the peer
+     */
+    Peer attach(PeerSink sink) {
+        Peer p = new Peer(sink);
+        peers.add(p);
+        return p;
+    }
+
+    /** The peer's connection is gone: its unacked items go back to the head, its requests are dropped. */
+    void detach(Peer p) {
+        if (!peers.remove(p)) {
+            return;
+        }
+        needy.remove(p);
+        polls.removeIf(r -> r.peer == p);
+        waitingPuts.removeIf(r -> r.peer == p);
+        joins.removeIf(r -> r.peer == p);
+        returnToHead(p, p.unacked.size());
+        if (p.recalling) {
+            p.recalling = false;
+            recallsPending--;
+        }
+        if (p.consumer) {
+            p.consumer = false;
+            consumers--;
+            soleConsumer = null;
+            if (consumers == 1) {
+                for (Peer q : peers) {
+                    if (q.consumer) {
+                        soleConsumer = q;
+                    }
+                }
+            }
+        }
+        reservedCredit -= p.taskCredit;
+        p.taskCredit = 0;
+        dispatch();
+    }
+
+    void hello(Peer p, long pid) {
+        p.pid = pid;
+    }
+
+    void put(Peer p, byte mode, long reqId, byte[] item) {
+        if (mode == QueueFrames.PUT_ASYNC && bounded()) {
+            throw new IllegalArgumentException("asynchronous PUT on queue " + name + " bounded to " + maxsize);
+        }
+        if (!bounded() || (waitingPuts.isEmpty() && size() < maxsize)) {
+            enqueue(item);
+            if (mode != QueueFrames.PUT_ASYNC) {
+                p.sink.reply(reqId, QueueFrames.OK, 0);
+            }
+            dispatch();
+        } else if (mode == QueueFrames.PUT_NOWAIT) {
+            p.sink.reply(reqId, QueueFrames.FULL, 0);
+        } else {
+            waitingPuts.add(new PendingPut(p, reqId, item));
+        }
+    }
+
+    void demand(Peer p, int delta) {
+        if (delta > 0) {
+            markConsumer(p);
+            p.demand += delta;
+            needy.add(p);
+        } else if (delta < 0) {
+            int withdrawn = -delta;
+            int unmet = Math.min(withdrawn, p.demand);
+            p.demand -= unmet;
+            // the rest were already sent: those items are now parked at the peer
+            p.demandedInFlight = Math.max(0, p.demandedInFlight - (withdrawn - unmet));
+            if (p.demand == 0) {
+                needy.remove(p);
+            }
+        }
+        dispatch();
+    }
+
+    void poll(Peer p, long reqId) {
+        markConsumer(p);
+        polls.add(new PendingRequest(p, reqId));
+        dispatch();
+    }
+
+    void prefetch(Peer p, int target) {
+        markConsumer(p);
+        p.prefetchTarget = Math.max(0, target);
+        dispatch();
+    }
+
+    void ack(Peer p, int count) {
+        checkCount(p, count, "ACK");
+        for (int i = 0; i < count; i++) {
+            p.unackedBytes -= p.unacked.pollFirst().length;
+        }
+        unackedTotal -= count;
+        settleInFlight(p, count);
+        if (joinable) {
+            p.taskCredit += count;
+            reservedCredit += count;
+        }
+        dispatch();
+    }
+
+    void returned(Peer p, int count) {
+        checkCount(p, count, "RETURN");
+        returnToHead(p, count);
+        if (p.recalling) {
+            p.recalling = false;
+            recallsPending--;
+        }
+        dispatch();
+    }
+
+    void size(Peer p, long reqId) {
+        p.sink.reply(reqId, QueueFrames.OK, size());
+    }
+
+    void taskDone(Peer p, int count) {
+        for (int i = 0; i < count; i++) {
+            String error = applyDone(p);
+            if (error != null) {
+                p.sink.error(0, error);
+            }
+        }
+    }
+
+    void doneCheck(Peer p, long reqId) {
+        String error = applyDone(p);
+        if (error != null) {
+            p.sink.error(reqId, error);
+        } else {
+            p.sink.reply(reqId, QueueFrames.OK, unfinished);
+        }
+    }
+
+    void join(Peer p, long reqId) {
+        checkJoinable("JOIN");
+        if (unfinished == 0) {
+            p.sink.reply(reqId, QueueFrames.OK, 0);
+        } else {
+            joins.add(new PendingRequest(p, reqId));
+        }
+    }
+
+    void cancel(Peer p, long reqId) {
+        for (Iterator<PendingPut> it = waitingPuts.iterator(); it.hasNext(); ) {
+            PendingPut w = it.next();
+            if (w.peer == p && w.reqId == reqId) {
+                it.remove();
+                p.sink.reply(reqId, QueueFrames.CANCELLED, 0);
+                return;
+            }
+        }
+        for (Iterator<PendingRequest> it = joins.iterator(); it.hasNext(); ) {
+            PendingRequest j = it.next();
+            if (j.peer == p && j.reqId == reqId) {
+                it.remove();
+                p.sink.reply(reqId, QueueFrames.CANCELLED, 0);
+                return;
+            }
+        }
+        // already answered: the answer is ahead of anything we could send now
+    }
+
+    void sync(Peer p, long reqId) {
+        p.sink.reply(reqId, QueueFrames.OK, 0);
+    }
+
+    private void enqueue(byte[] item) {
+        ready.addLast(item);
+        unfinished++;
+    }
+
+    private void markConsumer(Peer p) {
+        if (!p.consumer) {
+            p.consumer = true;
+            consumers++;
+            Peer previous = soleConsumer;
+            soleConsumer = consumers == 1 ? p : null;
+            if (previous != null && previous != soleConsumer) {
+                stopPushing(previous);
+            }
+        }
+    }
+
+    /** The peer is no longer sent items ahead: from now on it must ask for what it needs. */
+    private static void stopPushing(Peer p) {
+        if (p.pushed) {
+            p.pushed = false;
+            p.sink.pushOff();
+        }
+    }
+
+    private void checkCount(Peer p, int count, String what) {
+        if (count < 0 || count > p.unacked.size()) {
+            throw new IllegalArgumentException(what + " of " + count + " items from " + p + " on queue " + name
+                    + ", which holds " + p.unacked.size() + " unacknowledged items");
+        }
+    }
+
+    private void checkJoinable(String what) {
+        if (!joinable) {
+            throw new IllegalArgumentException(what + " on queue " + name + ", which is not joinable");
+        }
+    }
+
+    /** The first count unacked items are settled: parked ones are the oldest, so they go first. */
+    private static void settleInFlight(Peer p, int count) {
+        int parked = Math.max(0, p.parked() + count);
+        int fromParked = Math.min(count, parked);
+        p.demandedInFlight = Math.max(0, p.demandedInFlight - (count - fromParked));
+        if (p.unacked.isEmpty()) {
+            p.demandedInFlight = 0;
+        }
+    }
+
+    private void returnToHead(Peer p, int count) {
+        if (count == 0) {
+            return;
+        }
+        byte[][] back = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            back[i] = p.unacked.pollFirst();
+            p.unackedBytes -= back[i].length;
+        }
+        for (int i = count - 1; i >= 0; i--) {
+            ready.addFirst(back[i]);
+        }
+        unackedTotal -= count;
+        settleInFlight(p, count);
+    }
+
+    /** @return null, or why this taskDone() is one too many */
+    private String applyDone(Peer p) {
+        checkJoinable("TASK_DONE");
+        if (p.taskCredit > 0) {
+            p.taskCredit--;
+            reservedCredit--;
+        } else if (unfinished > reservedCredit) {
+            // an item not taken yet, or taken by a process that is gone
+        } else if (unfinished > 0) {
+            Peer owner = null;
+            for (Peer q : peers) {
+                if (q.taskCredit > 0) {
+                    owner = q;
+                    break;
+                }
+            }
+            owner.taskCredit--;
+            reservedCredit--;
+            owner.sink.revoke(1);
+        } else {
+            return "taskDone() called more times than items were put on queue " + name
+                    + ": every item has already been marked done";
+        }
+        unfinished--;
+        if (unfinished == 0 && !joins.isEmpty()) {
+            for (PendingRequest j : joins) {
+                j.peer.sink.reply(j.reqId, QueueFrames.OK, 0);
+            }
+            joins.clear();
+        }
+        return null;
+    }
+
+    private void admitWaitingPuts() {
+        while (!waitingPuts.isEmpty() && size() < maxsize) {
+            PendingPut w = waitingPuts.pollFirst();
+            enqueue(w.item);
+            w.peer.sink.reply(w.reqId, QueueFrames.OK, 0);
+        }
+    }
+
+    private boolean someoneElseNeeds(Peer q) {
+        if (needy.size() > (needy.contains(q) ? 1 : 0)) {
+            return true;
+        }
+        for (PendingRequest r : polls) {
+            if (r.peer != q) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void deliver(Peer p, byte kind) {
+        byte[] item = ready.pollFirst();
+        p.unacked.addLast(item);
+        p.unackedBytes += item.length;
+        unackedTotal++;
+        if (kind != QueueFrames.ITEM_SPECULATIVE) {
+            p.demandedInFlight++;
+        } else {
+            p.pushed = true;
+        }
+        p.sink.item(kind, item);
+    }
+
+    /** Hands out what can be handed out now. Called after every change. */
+    private void dispatch() {
+        if (bounded()) {
+            admitWaitingPuts();
+        }
+        if (recallsPending > 0) {
+            return;
+        }
+        if (ready.isEmpty() && polls.isEmpty() && needy.isEmpty()) {
+            return;
+        }
+        if (!needy.isEmpty() || !polls.isEmpty()) {
+            for (Peer q : peers) {
+                if (!q.recalling && q.parked() > 0 && someoneElseNeeds(q)) {
+                    q.recalling = true;
+                    recallsPending++;
+                    q.sink.recall();
+                }
+            }
+            if (recallsPending > 0) {
+                return;
+            }
+        }
+        while (!ready.isEmpty() && !needy.isEmpty()) {
+            Iterator<Peer> it = needy.iterator();
+            Peer q = it.next();
+            it.remove();
+            deliver(q, QueueFrames.ITEM_DEMANDED);
+            if (--q.demand > 0) {
+                needy.add(q);
+            }
+        }
+        while (!polls.isEmpty()) {
+            PendingRequest r = polls.pollFirst();
+            if (!ready.isEmpty()) {
+                deliver(r.peer, QueueFrames.ITEM_NOW);
+                r.peer.sink.reply(r.reqId, QueueFrames.OK, 0);
+            } else {
+                r.peer.sink.reply(r.reqId, QueueFrames.EMPTY, 0);
+            }
+        }
+        Peer c = soleConsumer;
+        if (c != null) {
+            while (!ready.isEmpty() && c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES) {
+                deliver(c, QueueFrames.ITEM_SPECULATIVE);
+            }
+        }
+        if (bounded()) {
+            admitWaitingPuts();
+        }
+    }
+}

@@ -1,0 +1,349 @@
+package dev.multiproc.spi.broker;
+
+import dev.multiproc.spi.frame.FrameDecoder;
+import dev.multiproc.spi.frame.FrameWriter;
+import dev.multiproc.spi.wait.ReadTurns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A {@link BrokerLink} over a socket to a broker in another process: commands go out through a
+ * {@link BrokerProxy} into a {@link FrameWriter}, and the broker's frames are decoded, many per
+ * read, by a {@link ClientAdapter} into the client's {@code on...} methods. Thread-safe.
+ *
+ * <p><b>Who reads.</b> A reader thread ({@code multiproc-queue-reader-<name>}, daemon) reads
+ * whenever no taker waits. A thread that waits in {@code take()} would otherwise be woken by the
+ * reader, itself woken by the socket: two wake-ups per item. Instead, while the reader thread is
+ * parked, the waiting taker selects and reads the socket itself ({@link #serveWhileWaiting}) and
+ * so wakes straight from the socket. The reader parks once it saw a taker waiting and stays
+ * parked while takers keep reading ({@link ReadTurns}); then it reads again itself, so frames such
+ * as RECALL are handled even when no thread of this process uses the queue. The socket is
+ * non-blocking, so a taker's wait can time out and be interrupted without closing it.
+ *
+ * <p>A write that fails (the broker is gone) is reported to the client once, which then fails
+ * the calls waiting for replies and every later call with a {@link dev.multiproc.QueueClosedException}.
+ */
+final class RemoteLink implements BrokerLink {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteLink.class);
+    /** Coalesces puts closer than this to the end of the previous write. */
+    static final long BURST_WINDOW_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
+
+    private final QueueClient client;
+    private final SocketChannel channel;
+    /** Selects OP_READ; used by whoever reads. */
+    private final Selector readable;
+    private final FrameDecoder decoder;
+    private final ClientAdapter adapter;
+    private final NioSink sink;
+    private final FrameWriter writer;
+    private final BrokerProxy out;
+    private final Thread reader;
+    /** Guards who reads; never held while the client's lock is taken. */
+    private final ReentrantLock serveLock = new ReentrantLock();
+    private final Condition parked = serveLock.newCondition();
+    private boolean readerServes;
+    private boolean takerWants;
+    private boolean ended;
+    /** Whether the reader thread or a taker reads (guarded by serveLock). */
+    private final ReadTurns turns = new ReadTurns();
+    private volatile boolean closing;
+    private volatile boolean writeFailed;
+
+    /**
+     * Connects.
+     *
+     * @param client    the client it serves
+     * @param endpoints how its transport connects
+     * @throws IOException if the broker's socket cannot be reached
+     */
+    RemoteLink(QueueClient client, BrokerEndpoints endpoints) throws IOException {
+        this.client = client;
+        QueueDescriptor q = client.queue();
+        SocketChannel ch = endpoints.connect(q.address());
+        Selector r = null;
+        try {
+            ch.configureBlocking(false);
+            r = Selector.open();
+            ch.register(r, SelectionKey.OP_READ);
+        } catch (IOException e) {
+            closeQuietly(r);
+            ch.close();
+            throw e;
+        }
+        this.channel = ch;
+        this.readable = r;
+        String who = "queue " + q.name() + " (client)";
+        this.decoder = new FrameDecoder(ByteBuffer.allocateDirect(QueueBroker.BUFFER_BYTES),
+                q.maxFrameBytes() + (long) QueueFrames.MAX_ITEM_OVERHEAD, who);
+        this.adapter = new ClientAdapter(client);
+        this.sink = new NioSink(ch, who);
+        this.writer = new FrameWriter(sink, null, QueueBroker.BUFFER_BYTES, BURST_WINDOW_NANOS, who);
+        this.out = new BrokerProxy(writer);
+        out.hello(ProcessHandle.current().pid());
+        this.reader = Thread.ofPlatform().name("multiproc-queue-reader-" + q.name()).daemon(true).unstarted(this::runReader);
+        reader.start();
+    }
+
+    /** Runs one sending step; a failure (the broker is gone) is reported to the client once. */
+    private void sending(Consumer<BrokerProxy> step) {
+        if (writeFailed) {
+            return;
+        }
+        try {
+            step.accept(out);
+        } catch (RuntimeException e) {
+            writeFailed = true;
+            if (!closing) {
+                client.onDisconnected("sending to the broker failed (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    @Override
+    public void put(byte mode, long reqId, byte[] item) {
+        sending(o -> o.put(mode, reqId, item));
+    }
+
+    @Override
+    public void demand(int delta) {
+        sending(o -> o.demand(delta));
+    }
+
+    @Override
+    public void poll(long reqId) {
+        sending(o -> o.poll(reqId));
+    }
+
+    @Override
+    public void prefetch(int target) {
+        sending(o -> o.prefetch(target));
+    }
+
+    @Override
+    public void ack() {
+        sending(BrokerProxy::ack);
+    }
+
+    @Override
+    public void returned(int count) {
+        sending(o -> o.returned(count));
+    }
+
+    @Override
+    public void size(long reqId) {
+        sending(o -> o.size(reqId));
+    }
+
+    @Override
+    public void taskDone(int count) {
+        sending(o -> o.taskDone(count));
+    }
+
+    @Override
+    public void doneCheck(long reqId) {
+        sending(o -> o.doneCheck(reqId));
+    }
+
+    @Override
+    public void join(long reqId) {
+        sending(o -> o.join(reqId));
+    }
+
+    @Override
+    public void cancel(long reqId) {
+        sending(o -> o.cancel(reqId));
+    }
+
+    @Override
+    public void sync(long reqId) {
+        sending(o -> o.sync(reqId));
+    }
+
+    @Override
+    public void flush(FrameWriter.Urgency urgency) {
+        sending(o -> o.flush(urgency));
+    }
+
+    @Override
+    public boolean serveWhileWaiting(long nanos) {
+        ReentrantLock clientLock = client.lock();
+        if (clientLock.getHoldCount() != 1 || !QueueBroker.maySelectInThisThread()) {
+            return false;
+        }
+        serveLock.lock();
+        try {
+            if (closing || ended || turns.waiterReads()) {
+                return false;
+            }
+            if (readerServes) {
+                takerWants = true; // the reader thread steps aside after its current round
+                return false;
+            }
+            turns.waiterStarts();
+        } finally {
+            serveLock.unlock();
+        }
+        String why;
+        clientLock.unlock();
+        try {
+            why = serveOnce(nanos < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
+        } finally {
+            clientLock.lock();
+        }
+        serveLock.lock();
+        try {
+            if (why != null) {
+                ended = true;
+            }
+            if (turns.waiterStops() || why != null) {
+                parked.signal(); // the reader thread may be parked without a time limit
+            }
+        } finally {
+            serveLock.unlock();
+        }
+        if (why != null && !closing) {
+            client.onDisconnected(why);
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        readable.wakeup();
+        serveLock.lock();
+        try {
+            parked.signalAll();
+        } finally {
+            serveLock.unlock();
+        }
+        writer.close(TimeUnit.MILLISECONDS.toNanos(100));
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("queue {}: closing the socket failed", client.queue().name(), e);
+        }
+        if (Thread.currentThread() != reader) {
+            try {
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeQuietly(readable);
+        sink.close();
+    }
+
+    private void runReader() {
+        String why = null;
+        serveLock.lock();
+        try {
+            while (!closing && !ended) {
+                if (turns.parkWhileWaitersRead(parked)) {
+                    continue;
+                }
+                readerServes = true;
+                serveLock.unlock();
+                try {
+                    why = serveOnce(0);
+                } finally {
+                    serveLock.lock();
+                    readerServes = false;
+                }
+                if (why != null) {
+                    ended = true;
+                    break;
+                }
+                if (takerWants) {
+                    // a taker waits: leave the next rounds to it, and tell it so
+                    takerWants = false;
+                    turns.handedOver();
+                    serveLock.unlock();
+                    try {
+                        client.onServeFree();
+                    } finally {
+                        serveLock.lock();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            why = "the reader thread was interrupted";
+            ended = true;
+        } finally {
+            serveLock.unlock();
+        }
+        if (why != null && !closing) {
+            client.onDisconnected(why);
+        }
+    }
+
+    /**
+     * Waits until the socket is readable (or the time is up, or the thread is interrupted), then
+     * reads and handles every frame there. A pending interrupt is kept away from the reads (it
+     * would close the channel) and set again afterwards. Called by one thread at a time.
+     *
+     * @param millis how long to wait; 0 for ever
+     * @return null, or why the connection ended
+     */
+    private String serveOnce(long millis) {
+        try {
+            readable.select(millis);
+            readable.selectedKeys().clear();
+            boolean interrupted = Thread.interrupted();
+            try {
+                for (int i = 0; i < 16; i++) {
+                    ByteBuffer room = decoder.room();
+                    int asked = room.remaining();
+                    int n = channel.read(room);
+                    if (n < 0) {
+                        return "the broker closed the connection";
+                    }
+                    decoder.filled(n);
+                    while (decoder.nextFrame()) {
+                        var frame = decoder.frame();
+                        try {
+                            adapter.onFrame(frame.segment());
+                        } finally {
+                            frame.release();
+                        }
+                    }
+                    if (n < asked) {
+                        break; // drained: another read would find nothing
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        } catch (ClosedChannelException | ClosedSelectorException e) {
+            return "the connection was closed";
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("queue {}: reading from the broker failed", client.queue().name(), e);
+            return "reading from the broker failed (" + e + ")";
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {} failed", c, e);
+            }
+        }
+    }
+}

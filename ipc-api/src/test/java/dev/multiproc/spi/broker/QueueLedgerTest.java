@@ -1,0 +1,181 @@
+package dev.multiproc.spi.broker;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The broker's bookkeeping, frame by frame, without sockets. */
+class QueueLedgerTest {
+    /** Records what the ledger sends to one peer. */
+    static final class Recorder implements PeerSink {
+        final List<String> frames = new ArrayList<>();
+
+        @Override
+        public void item(byte kind, byte[] item) {
+            frames.add("ITEM" + kind + ":" + new String(item));
+        }
+
+        @Override
+        public void reply(long reqId, byte status, long value) {
+            frames.add("REPLY" + reqId + ":" + status + ":" + value);
+        }
+
+        @Override
+        public void pushOff() {
+            frames.add("PUSH_OFF");
+        }
+
+        @Override
+        public void recall() {
+            frames.add("RECALL");
+        }
+
+        @Override
+        public void revoke(int count) {
+            frames.add("REVOKE" + count);
+        }
+
+        @Override
+        public void error(long reqId, String message) {
+            frames.add("ERROR" + reqId);
+        }
+
+        List<String> drain() {
+            List<String> copy = List.copyOf(frames);
+            frames.clear();
+            return copy;
+        }
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes();
+    }
+
+    @Test
+    void demandIsServedInFifoOrderAndItemsStayCountedUntilAcknowledged() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        Recorder pr = new Recorder();
+        Recorder cr = new Recorder();
+        QueueLedger.Peer producer = l.attach(pr);
+        QueueLedger.Peer consumer = l.attach(cr);
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("a"));
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("b"));
+        l.demand(consumer, 1);
+        assertThat(cr.drain()).containsExactly("ITEM0:a");
+        assertThat(l.size()).isEqualTo(2);
+        l.ack(consumer, 1);
+        assertThat(l.size()).isEqualTo(1);
+        l.demand(consumer, 1);
+        assertThat(cr.drain()).containsExactly("ITEM0:b");
+    }
+
+    @Test
+    void aDeadConsumersUnacknowledgedItemsGoBackToTheHeadInOrder() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        Recorder pr = new Recorder();
+        QueueLedger.Peer producer = l.attach(pr);
+        QueueLedger.Peer dying = l.attach(new Recorder());
+        l.prefetch(dying, 2);
+        for (String s : List.of("a", "b", "c")) {
+            l.put(producer, QueueFrames.PUT_ASYNC, 0, b(s));
+        }
+        l.detach(dying);
+        Recorder cr = new Recorder();
+        QueueLedger.Peer other = l.attach(cr);
+        l.demand(other, 3);
+        assertThat(cr.drain()).containsExactly("ITEM0:a", "ITEM0:b", "ITEM0:c");
+    }
+
+    @Test
+    void aLoneConsumerIsSentItemsAheadUpToItsTargetAndTheyAreRecalledWhenAnotherNeedsOne() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger.Peer producer = l.attach(new Recorder());
+        Recorder ar = new Recorder();
+        Recorder br = new Recorder();
+        QueueLedger.Peer a = l.attach(ar);
+        l.prefetch(a, 2);
+        for (String s : List.of("a", "b", "c")) {
+            l.put(producer, QueueFrames.PUT_ASYNC, 0, b(s));
+        }
+        assertThat(ar.drain()).containsExactly("ITEM1:a", "ITEM1:b");
+        QueueLedger.Peer bp = l.attach(br);
+        l.demand(bp, 1);
+        // a is no longer the only consumer: it must ask for items again, and give back what it holds
+        assertThat(ar.drain()).containsExactly("PUSH_OFF", "RECALL");
+        assertThat(br.drain()).isEmpty();
+        l.ack(a, 1);      // a's user took "a" before the recall arrived
+        l.returned(a, 1); // and gives back "b"
+        assertThat(br.drain()).containsExactly("ITEM0:b");
+        assertThat(l.size()).isEqualTo(2);
+    }
+
+    @Test
+    void pollAnswersEmptyAtOnceAndAnItemWhenThereIsOne() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        Recorder r = new Recorder();
+        QueueLedger.Peer p = l.attach(r);
+        l.poll(p, 7);
+        assertThat(r.drain()).containsExactly("REPLY7:" + QueueFrames.EMPTY + ":0");
+        l.put(p, QueueFrames.PUT_ASYNC, 0, b("x"));
+        l.poll(p, 8);
+        assertThat(r.drain()).containsExactly("ITEM2:x", "REPLY8:0:0");
+    }
+
+    @Test
+    void aBoundedQueueHoldsPutsUntilThereIsRoomAndCountsItemsSentAhead() {
+        QueueLedger l = new QueueLedger("q", 1, false);
+        Recorder pr = new Recorder();
+        Recorder cr = new Recorder();
+        QueueLedger.Peer producer = l.attach(pr);
+        QueueLedger.Peer consumer = l.attach(cr);
+        l.put(producer, QueueFrames.PUT_WAIT, 1, b("a"));
+        l.put(producer, QueueFrames.PUT_NOWAIT, 2, b("b"));
+        l.put(producer, QueueFrames.PUT_WAIT, 3, b("c"));
+        assertThat(pr.drain()).containsExactly("REPLY1:0:0", "REPLY2:" + QueueFrames.FULL + ":0");
+        l.demand(consumer, 1);
+        assertThat(pr.drain()).isEmpty(); // "a" is sent but not taken: still in the queue
+        l.ack(consumer, 1);
+        assertThat(pr.drain()).containsExactly("REPLY3:0:0");
+        l.cancel(producer, 3); // already answered: nothing more
+        assertThat(pr.drain()).isEmpty();
+        assertThatThrownBy(() -> l.put(producer, QueueFrames.PUT_ASYNC, 0, b("d")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bounded to 1");
+    }
+
+    @Test
+    void joinWaitsForEveryTaskAndOneTaskDoneTooManyIsRefused() {
+        QueueLedger l = new QueueLedger("q", 0, true);
+        Recorder pr = new Recorder();
+        Recorder cr = new Recorder();
+        Recorder xr = new Recorder();
+        QueueLedger.Peer producer = l.attach(pr);
+        QueueLedger.Peer consumer = l.attach(cr);
+        QueueLedger.Peer bystander = l.attach(xr);
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("a"));
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("b"));
+        l.join(producer, 5);
+        l.demand(consumer, 2);
+        l.ack(consumer, 2);
+        l.taskDone(consumer, 1);
+        // a process that took nothing marks the consumer's other item done: allowed, as in Python
+        l.doneCheck(bystander, 9);
+        assertThat(xr.drain()).containsExactly("REPLY9:0:0");
+        assertThat(cr.drain()).containsExactly("ITEM0:a", "ITEM0:b", "REVOKE1");
+        assertThat(pr.drain()).containsExactly("REPLY5:0:0");
+        l.doneCheck(consumer, 10);
+        assertThat(cr.drain()).containsExactly("ERROR10");
+        assertThat(l.unfinished()).isZero();
+    }
+
+    @Test
+    void anAcknowledgementOfMoreThanWasSentIsAProtocolError() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger.Peer p = l.attach(new Recorder());
+        assertThatThrownBy(() -> l.ack(p, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ACK of 1 items").hasMessageContaining("holds 0");
+    }
+}
