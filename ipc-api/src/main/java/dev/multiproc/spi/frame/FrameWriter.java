@@ -199,7 +199,12 @@ public final class FrameWriter {
         }
     }
 
-    /** @return 0 if the urgency was met here, else the delay within which the flusher must write */
+    /**
+     * Applies the urgency to what is pending. One clock read on the path of a burst; a send that
+     * writes reads the clock again after its write, so the gap to the next send starts then.
+     *
+     * @return 0 if the urgency was met here, else the delay within which the flusher must write
+     */
     private long applyLocked(Urgency urgency) {
         long now = System.nanoTime();
         boolean received = (boolean) RECEIVED.getAcquire(this);
@@ -207,16 +212,18 @@ public final class FrameWriter {
             RECEIVED.setRelease(this, false);
         }
         long delay = 0;
+        boolean wrote = false;
         if (pending > 0) {
             boolean burst = urgency == Urgency.BURST && now - lastSendEnd < burstWindowNanos && !received;
             if (urgency == Urgency.NOW || (urgency == Urgency.BURST && !burst)) {
                 flushLocked();
+                wrote = true;
             } else {
                 delay = urgency == Urgency.LATER ? Flusher.LATER_DELAY_NANOS : Flusher.FLUSH_DELAY_NANOS;
             }
         }
         if (urgency != Urgency.LATER) {
-            lastSendEnd = System.nanoTime();
+            lastSendEnd = wrote ? System.nanoTime() : now;
         }
         return delay;
     }
@@ -409,7 +416,7 @@ public final class FrameWriter {
     }
 
     private void scheduleFlush(long delayNanos) {
-        if (FLUSH_SCHEDULED.compareAndSet(this, false, true)) {
+        if (!flushScheduled && FLUSH_SCHEDULED.compareAndSet(this, false, true)) {
             Flusher.instance().schedule(this, delayNanos);
         }
     }
