@@ -109,7 +109,7 @@ public final class ProcessStartBenchmark {
                 record(cases.get(c).kind().title, cases.get(c).options(), ms[c]);
             }
         } finally {
-            System.clearProperty(LaunchSpec.JVM_OPTIONS_PROPERTY);
+            contexts.values().forEach(Context::close);
         }
         System.out.println();
         System.out.println("Child JVM start on " + Runtime.getRuntime().availableProcessors() + " CPUs, "
@@ -136,6 +136,14 @@ public final class ProcessStartBenchmark {
     private record Case(Kind kind, String options) {
     }
 
+    /** Contexts by the child JVM options they give (settings are read once per context). */
+    private final java.util.Map<String, Context> contexts = new java.util.HashMap<>();
+
+    private Context contextWith(String options) {
+        return contexts.computeIfAbsent(options, o -> Multiproc.context(dev.multiproc.ContextOptions.builder()
+                .transport("pipe").setting(dev.multiproc.spi.ContextSettings.JVM_OPTIONS, o).build()));
+    }
+
     /** @return milliseconds of one sample of the case */
     private double sample(Context ctx, ServerSocketChannel server, Case c) throws Exception {
         return switch (c.kind()) {
@@ -147,10 +155,9 @@ public final class ProcessStartBenchmark {
     }
 
     private double sampleRaw(ServerSocketChannel server, String options) throws Exception {
-        System.clearProperty(LaunchSpec.JVM_OPTIONS_PROPERTY);
         List<String> command = new ArrayList<>(LaunchSpec.inherited()
                 .withJvmOptions(options.isEmpty() ? List.of() : List.of(options.split(" ")))
-                .command(ReadyProbe.class.getName()));
+                .command(ReadyProbe.class.getName(), List.of()));
         command.add(socket.toString());
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(command).inheritIO().start();
@@ -168,8 +175,8 @@ public final class ProcessStartBenchmark {
         return (t1 - t0) / 1e6;
     }
 
-    private double sampleReady(Context ctx, ServerSocketChannel server, String options) throws Exception {
-        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
+    private double sampleReady(Context main, ServerSocketChannel server, String options) throws Exception {
+        Context ctx = contextWith(options);
         String path = socket.toString();
         IpcProcess p = ctx.process(() -> ReadyProbe.signal(path));
         long t0 = System.nanoTime();
@@ -180,8 +187,8 @@ public final class ProcessStartBenchmark {
         return (t1 - t0) / 1e6;
     }
 
-    private double sampleReadyPipe(Context ctx, String options) throws Exception {
-        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
+    private double sampleReadyPipe(Context main, String options) throws Exception {
+        Context ctx = contextWith(options);
         Pipe pipe = ctx.pipe(false);
         try (Connection in = pipe.left(); Connection out = pipe.right()) {
             IpcProcess p = ctx.process(() -> out.send(1));
@@ -197,8 +204,8 @@ public final class ProcessStartBenchmark {
         }
     }
 
-    private double sampleJoin(Context ctx, String options) throws Exception {
-        System.setProperty(LaunchSpec.JVM_OPTIONS_PROPERTY, options);
+    private double sampleJoin(Context main, String options) throws Exception {
+        Context ctx = contextWith(options);
         IpcProcess p = ctx.process(() -> { });
         long t0 = System.nanoTime();
         p.start();

@@ -27,7 +27,9 @@ public final class ExitHooks {
         /** Stops the queue brokers this process hosts; other processes see the queues closed. */
         BROKERS,
         /** Unmaps shared memory and unlinks the segments this process owns. */
-        SEGMENTS
+        SEGMENTS,
+        /** Closes what threads wait on in native calls (a child's stdin), so the JVM need not wait for them. */
+        RELEASE
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ExitHooks.class);

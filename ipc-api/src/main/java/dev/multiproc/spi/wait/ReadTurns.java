@@ -25,7 +25,10 @@ public final class ReadTurns {
     public static final long UNTIL_SIGNALLED = -1;
 
     private final LongSupplier clock;
-    private boolean waiterReads;
+    /** The waiter reading now, or null. Written under the owner's lock; volatile so the reader can check it between reads. */
+    private volatile Thread waiter;
+    /** Whether the background thread waits aside for a reason to read ({@link #awaitNeed}). */
+    private boolean backgroundAside;
     private long serveStart;
     private long serveEnd;
     private long backOff = GRACE_NANOS;
@@ -41,14 +44,22 @@ public final class ReadTurns {
         this.serveEnd = clock.getAsLong() - 2 * GRACE_NANOS;
     }
 
-    /** @return whether a taker reads now */
+    /** @return whether a waiter reads now */
     public boolean waiterReads() {
-        return waiterReads;
+        return waiter != null;
     }
 
-    /** A waiter starts reading. */
+    /**
+     * @param thread a thread
+     * @return whether it is the waiter reading now (safe to call without the owner's lock)
+     */
+    public boolean isReading(Thread thread) {
+        return waiter == thread;
+    }
+
+    /** The calling thread, a waiter, starts reading. */
     public void waiterStarts() {
-        waiterReads = true;
+        waiter = Thread.currentThread();
         serveStart = clock.getAsLong();
     }
 
@@ -59,7 +70,7 @@ public final class ReadTurns {
      *         background thread may be parked until told
      */
     public boolean waiterStops() {
-        waiterReads = false;
+        waiter = null;
         long now = clock.getAsLong();
         serveEnd = now;
         boolean longServe = now - serveStart >= GRACE_NANOS;
@@ -97,15 +108,43 @@ public final class ReadTurns {
      */
     public long parkNanos() {
         long now = clock.getAsLong();
-        if (waiterReads && now - serveStart >= GRACE_NANOS) {
+        boolean reading = waiter != null;
+        if (reading && now - serveStart >= GRACE_NANOS) {
             return UNTIL_SIGNALLED; // the taker waits for items: it signals when it stops
         }
-        if (waiterReads || now - serveEnd < GRACE_NANOS) {
+        if (reading || now - serveEnd < GRACE_NANOS) {
             long park = backOff;
             backOff = Math.min(2 * backOff, MAX_PARK_NANOS);
             return park;
         }
         backOff = GRACE_NANOS;
         return 0;
+    }
+
+    /**
+     * The other policy, for a background thread that reads only when there is a reason (a pool's
+     * reader while every result it would read is one nobody asked for yet): waits, aside, while a
+     * waiter reads or nothing needs reading. Whoever changes either signals {@code wake}
+     * ({@link #backgroundAside()} tells whether to).
+     *
+     * @param wake   the condition of the owner's lock (held) that wakes the background thread
+     * @param needed whether the background thread has a reason to read
+     */
+    public void awaitNeed(Condition wake, java.util.function.BooleanSupplier needed) {
+        while (waiter != null || !needed.getAsBoolean()) {
+            backgroundAside = true;
+            wake.awaitUninterruptibly();
+        }
+        backgroundAside = false;
+    }
+
+    /** @return whether the background thread waits aside in {@link #awaitNeed} (so a waiter may read) */
+    public boolean backgroundAside() {
+        return backgroundAside;
+    }
+
+    /** The background thread was signalled out of {@link #awaitNeed}: it no longer waits aside. */
+    public void backgroundWoken() {
+        backgroundAside = false;
     }
 }

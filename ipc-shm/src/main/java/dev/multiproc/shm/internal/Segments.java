@@ -1,5 +1,6 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.process.ExitHooks;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.spi.ContextSettings;
@@ -14,8 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The segments of this JVM: those it created (owned, unlinked at JVM exit if still there) and
  * those it attached to in order to resolve handles (mapped once per file, unmapped at JVM exit).
- * The exit work runs in one shutdown hook, thread {@code multiproc-shm-cleanup}, installed on first
- * use. Thread-safe.
+ * The exit work runs in the {@link ExitHooks.Phase#SEGMENTS} step of the JVM's exit, registered on
+ * first use: after children waited for at exit are gone. Thread-safe.
  */
 public final class Segments {
     /** Kind of the segments Multiproc names itself, in {@link OwnedFiles} names ({@code multiproc-shm-<pid>-<start>-...}). */
@@ -121,9 +122,7 @@ public final class Segments {
 
     private static void installHook() {
         if (HOOK.compareAndSet(false, true)) {
-            Thread hook = new Thread(Segments::closeAll, "multiproc-shm-cleanup");
-            hook.setDaemon(true);
-            Runtime.getRuntime().addShutdownHook(hook);
+            ExitHooks.register(ExitHooks.Phase.SEGMENTS, Segments::closeAll);
         }
     }
 

@@ -46,7 +46,7 @@ import java.util.stream.Collectors;
  * <p>A pool starts its workers the same way, with its own JVM options:
  * {@code new ChildProcess(services, name, target, LaunchSpec.inherited().withJvmOptions(options.jvmOptions()))}.
  */
-public final class ChildProcess implements IpcProcess {
+public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
     private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
     private static final AtomicInteger NAME_COUNTER = new AtomicInteger();
     private static final AtomicLong CHILD_IDS = new AtomicLong();
@@ -89,7 +89,7 @@ public final class ChildProcess implements IpcProcess {
             byte[] targetBytes = services.serializer().serialize(target);
             ContextChildren children = ContextChildren.of(services);
             ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
-            List<String> command = spec.command(ChildMain.class.getName());
+            List<String> command = spec.command(ChildMain.class.getName(), services.settings().jvmOptions());
             Process p;
             try {
                 p = new ProcessBuilder(command).start();
@@ -312,6 +312,23 @@ public final class ChildProcess implements IpcProcess {
         } else {
             p.destroy();
         }
+    }
+
+    /** Asks the child to stop: SIGTERM ({@link StopPolicy}). */
+    @Override
+    public void ask() {
+        terminate();
+    }
+
+    /** Forces the child to stop: SIGKILL ({@link StopPolicy}). */
+    @Override
+    public void force() {
+        kill();
+    }
+
+    @Override
+    public CompletableFuture<?> exited() {
+        return exited;
     }
 
     @Override

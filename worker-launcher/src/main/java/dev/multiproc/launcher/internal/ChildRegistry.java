@@ -1,6 +1,7 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.IpcProcess;
+import dev.multiproc.spi.process.ExitHooks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,8 +13,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The children this JVM started that have not exited yet, and what happens to them when it
- * exits (a shutdown hook, installed with the first child): daemon children are terminated
- * (SIGTERM, bounded wait, SIGKILL); non-daemon children are waited for, as Python does.
+ * exits ({@link ExitHooks.Phase#CHILDREN}, registered with the first child): daemon children are
+ * terminated ({@link StopPolicy}: SIGTERM, bounded wait, SIGKILL); non-daemon children are waited
+ * for, as Python does. Queues and shared memory are torn down only after this phase, so a child
+ * waited for at exit can still use them.
  */
 public final class ChildRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ChildRegistry.class);
@@ -25,13 +28,10 @@ public final class ChildRegistry {
     }
 
     static void add(ChildProcess child) {
-        if (HOOK_INSTALLED.compareAndSet(false, true)) {
-            try {
-                Runtime.getRuntime().addShutdownHook(new Thread(ChildRegistry::atExit, "multiproc-exit-children"));
-            } catch (IllegalStateException shuttingDown) {
-                // Started from a shutdown hook: the child still ends with this JVM (its stdin closes).
-                LOG.debug("JVM is shutting down; {} is not waited for at exit", child);
-            }
+        if (HOOK_INSTALLED.compareAndSet(false, true)
+                && !ExitHooks.register(ExitHooks.Phase.CHILDREN, ChildRegistry::atExit)) {
+            // Started from a shutdown hook: the child still ends with this JVM (its stdin closes).
+            LOG.debug("JVM is shutting down; {} is not waited for at exit", child);
         }
         RUNNING.add(child);
     }
@@ -47,7 +47,7 @@ public final class ChildRegistry {
 
     private static void atExit() {
         List<ChildProcess> daemons = RUNNING.stream().filter(c -> c.isAlive() && c.isDaemon()).toList();
-        ChildStopper.stop(daemons, DAEMON_GRACE, "this JVM is exiting and they are daemon processes");
+        StopPolicy.stop(daemons, DAEMON_GRACE, "this JVM is exiting and they are daemon processes");
         List<ChildProcess> others = RUNNING.stream().filter(ChildProcess::isAlive).toList();
         if (others.isEmpty()) {
             return;

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The children one context started; when the context closes, those still running are stopped
- * (SIGTERM, bounded wait, SIGKILL; see {@link ChildStopper}). Thread-safe.
+ * (SIGTERM, bounded wait, SIGKILL; see {@link StopPolicy}). Thread-safe.
  */
 final class ContextChildren implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(2);
@@ -51,7 +51,7 @@ final class ContextChildren implements AutoCloseable {
         if (!child.isAlive()) { // it exited already; its monitor may have missed this entry
             children.remove(child);
         } else if (closed) { // the context closed while the child started
-            ChildStopper.stop(Set.of(child), GRACE, "its context (" + contextName + ") closed while it started");
+            StopPolicy.stop(Set.of(child), GRACE, "its context (" + contextName + ") closed while it started");
         }
     }
 
@@ -62,6 +62,6 @@ final class ContextChildren implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        ChildStopper.stop(Set.copyOf(children), GRACE, "their context (" + contextName + ") is closing and they are still running");
+        StopPolicy.stop(Set.copyOf(children), GRACE, "their context (" + contextName + ") is closing and they are still running");
     }
 }

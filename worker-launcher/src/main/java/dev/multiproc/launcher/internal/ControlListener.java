@@ -1,7 +1,7 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.AuthenticationException;
-import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.wire.Hello;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,12 +20,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parent's end of one child's control channel: a Unix-domain socket
- * ({@code multiproc-ctl-*.sock}) the child connects back to, and the check of its
+ * ({@code multiproc-ctl-<pid>-<start>-...sock}, named as {@link OwnedFiles} says, so a sweep tells
+ * a dead parent's file) the child connects back to, and the check of its
  * {@link Hello}: child id and the random authkey given in its bootstrap. A peer with a wrong key
  * is dropped ({@link AuthenticationException}, logged) and the listener waits on. The socket
  * file is deleted as soon as the child is in, or when the listener is closed.
@@ -36,6 +38,9 @@ final class ControlListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlListener.class);
     private static final int AUTHKEY_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Kind of the control socket files, in {@link OwnedFiles} names. */
+    static final String KIND = "ctl";
+    private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
 
     private final Path path;
     private final long childId;
@@ -59,13 +64,10 @@ final class ControlListener implements AutoCloseable {
      * @throws UncheckedIOException if the socket cannot be bound; names the path
      */
     static ControlListener open(Path directory, long childId) {
-        StaleSockets.sweepOnce(directory);
+        sweepOnce(directory);
         byte[] key = new byte[AUTHKEY_BYTES];
         RANDOM.nextBytes(key);
-        byte[] suffix = new byte[6];
-        RANDOM.nextBytes(suffix);
-        Path path = directory.resolve(StaleSockets.CONTROL_PREFIX + ProcessHandle.current().pid() + "-"
-                + childId + "-" + HexFormat.of().formatHex(suffix) + ".sock");
+        Path path = directory.resolve(OwnedFiles.newName(KIND, ".sock"));
         ServerSocketChannel server = null;
         try {
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -77,6 +79,13 @@ final class ControlListener implements AutoCloseable {
             deleteQuietly(path);
             throw new UncheckedIOException(new IOException("cannot bind the control socket " + path
                     + " (" + path.toString().length() + " characters) for child " + childId + ": " + e, e));
+        }
+    }
+
+    /** Removes, once per directory and JVM, control sockets left by parents that died before their child connected. */
+    private static void sweepOnce(Path directory) {
+        if (SWEPT.add(directory.toAbsolutePath().normalize())) {
+            OwnedFiles.sweep(directory, KIND);
         }
     }
 

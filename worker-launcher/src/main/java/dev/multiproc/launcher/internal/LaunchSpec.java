@@ -1,5 +1,7 @@
 package dev.multiproc.launcher.internal;
 
+import dev.multiproc.spi.ContextSettings;
+
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -17,17 +19,11 @@ import java.util.Objects;
  */
 public final class LaunchSpec {
     /**
-     * System property with JVM options for every child, separated by whitespace, e.g.
-     * {@code -Dmultiproc.jvmOptions="-Xmx256m -XX:+UseSerialGC"}. Children inherit it.
-     *
-     * <p>Child start-up roughly halves with a JDK 25 AOT cache (see ProcessStartBenchmark): train
-     * it with a run that starts a single child under
-     * {@code -Dmultiproc.jvmOptions=-XX:AOTCacheOutput=/path/child.aot} (that child writes the
-     * cache when it exits; every child given this option would), then run with {@code -Dmultiproc.jvmOptions=-XX:AOTCache=/path/child.aot}.
-     * The cache is only used while the class path and JDK stay the same; otherwise the JVM
-     * ignores it.
+     * System property with JVM options for every child ({@link ContextSettings#JVM_OPTIONS}),
+     * separated by whitespace, e.g. {@code -Dmultiproc.jvmOptions="-Xmx256m -XX:+UseSerialGC"}; read
+     * when a context is created. Children inherit it.
      */
-    public static final String JVM_OPTIONS_PROPERTY = "multiproc.jvmOptions";
+    public static final String JVM_OPTIONS_PROPERTY = ContextSettings.JVM_OPTIONS;
 
     /** Options of this JVM that a child needs too, as given on the command line. */
     private static final List<String> INHERITED_PREFIXES = List.of(
@@ -101,20 +97,21 @@ public final class LaunchSpec {
         return classPath;
     }
 
-    /** @return the JVM options children get, before those of {@link #JVM_OPTIONS_PROPERTY} */
+    /** @return the JVM options children get, before the context's configured ones */
     public List<String> jvmOptions() {
         return jvmOptions;
     }
 
     /**
-     * @param mainClass the class whose {@code main} the child runs
+     * @param mainClass  the class whose {@code main} the child runs
+     * @param configured the context's JVM options ({@link ContextSettings#jvmOptions()}), after the inherited ones
      * @return the full command line
      */
-    public List<String> command(String mainClass) {
+    public List<String> command(String mainClass, List<String> configured) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(jvmOptions);
-        command.addAll(propertyOptions(System.getProperty(JVM_OPTIONS_PROPERTY)));
+        command.addAll(configured);
         command.add("-cp");
         command.add(String.join(File.pathSeparator, classPath));
         command.add(mainClass);
@@ -139,17 +136,6 @@ public final class LaunchSpec {
             }
         }
         return kept;
-    }
-
-    /**
-     * @param value the value of {@link #JVM_OPTIONS_PROPERTY}, or null
-     * @return its options
-     */
-    static List<String> propertyOptions(String value) {
-        if (value == null || value.isBlank()) {
-            return List.of();
-        }
-        return List.of(value.trim().split("\\s+"));
     }
 
     private static String findJavaExecutable() {

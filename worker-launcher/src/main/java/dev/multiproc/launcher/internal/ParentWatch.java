@@ -1,5 +1,7 @@
 package dev.multiproc.launcher.internal;
 
+import dev.multiproc.spi.process.ExitHooks;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -14,7 +16,7 @@ import java.util.Optional;
  * every {@value #CHECK_MILLIS} ms whether this process was re-parented (its parent pid changed).
  * Either way the child halts at once, without shutdown hooks: its own children notice in turn.
  *
- * <p>At a normal exit a shutdown hook closes stdin first: a thread blocked in a native read
+ * <p>At a normal exit the last exit step ({@link ExitHooks.Phase#RELEASE}) closes stdin: a thread blocked in a native read
  * would otherwise hold up the JVM's exit by 300 ms (HotSpot waits that long for threads in
  * native code before it exits).
  */
@@ -31,13 +33,13 @@ final class ParentWatch {
      * @param parentPid the parent's pid, from the bootstrap
      */
     static void start(FileChannel stdin, long parentPid) {
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("multiproc-stdin-close").unstarted(() -> {
+        ExitHooks.register(ExitHooks.Phase.RELEASE, () -> {
             try {
                 stdin.close(); // wakes the watcher, which then returns quietly
             } catch (IOException e) {
                 // Exiting anyway.
             }
-        }));
+        });
         Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(() -> watchStdin(stdin));
         Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> checkParent(parentPid));
     }

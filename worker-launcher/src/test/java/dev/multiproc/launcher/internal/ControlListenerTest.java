@@ -1,6 +1,7 @@
 package dev.multiproc.launcher.internal;
 
 import com.google.protobuf.ByteString;
+import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.wire.Hello;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,9 +66,20 @@ class ControlListenerTest {
 
     @Test
     void staleSocketNamesCarryTheOwnerPid() {
-        assertThat(StaleSockets.ownerPid("multiproc-ctl-1234-5-abcdef.sock")).isEqualTo(1234);
-        assertThat(StaleSockets.ownerPid("multiproc-ctl-x-5.sock")).isEqualTo(-1);
-        assertThat(StaleSockets.ownerPid("multiproc-shm-1234")).isEqualTo(-1);
+        assertThat(OwnedFiles.ownerOf("multiproc-ctl-1234-99-5-abcdef.sock")).map(OwnedFiles.Owner::pid).hasValue(1234L);
+        assertThat(OwnedFiles.ownerOf("multiproc-ctl-x-5.sock")).isEmpty();
+        assertThat(OwnedFiles.ownerOf("multiproc-shm-1234")).isEmpty();
+        ControlListener listener = ControlListener.open(Path.of(System.getProperty("java.io.tmpdir")), 7);
+        try {
+            assertThat(OwnedFiles.ownerOf(listener.path().getFileName().toString()))
+                    .hasValueSatisfying(o -> {
+                        assertThat(o.kind()).isEqualTo(ControlListener.KIND);
+                        assertThat(o.pid()).isEqualTo(ProcessHandle.current().pid());
+                        assertThat(o.isAlive()).isTrue();
+                    });
+        } finally {
+            listener.close();
+        }
     }
 
     private static SocketChannel connect(Path path) throws IOException {

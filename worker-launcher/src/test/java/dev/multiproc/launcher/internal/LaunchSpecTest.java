@@ -27,7 +27,7 @@ class LaunchSpecTest {
     @Test
     void commandRunsThisJavaWithTheClassPathAndExtraOptions() {
         LaunchSpec spec = LaunchSpec.inherited().withJvmOptions(List.of("-Xmx64m", "-Dx=1"));
-        List<String> command = spec.command("dev.example.Main");
+        List<String> command = spec.command("dev.example.Main", List.of());
 
         assertThat(Files.isExecutable(Path.of(command.getFirst()))).isTrue();
         assertThat(command).endsWith("-cp", String.join(File.pathSeparator, spec.classPath()), "dev.example.Main");
@@ -41,12 +41,5 @@ class LaunchSpecTest {
     void blankOptionsAreRejectedWithTheValue() {
         assertThatThrownBy(() -> LaunchSpec.inherited().withJvmOptions(List.of("-Xmx1m", " ")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("' '");
-    }
-
-    @Test
-    void propertyOptionsAreSplitOnWhitespace() {
-        assertThat(LaunchSpec.propertyOptions(" -Xmx256m  -XX:+UseSerialGC ")).containsExactly("-Xmx256m", "-XX:+UseSerialGC");
-        assertThat(LaunchSpec.propertyOptions(null)).isEmpty();
-        assertThat(LaunchSpec.propertyOptions("  ")).isEmpty();
     }
 }

@@ -1,6 +1,7 @@
 package dev.multiproc.launcher.pool.internal;
 
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.RemoteError;
 import dev.multiproc.wire.TaskResult;
 
@@ -21,10 +22,11 @@ final class CallSink<R> implements TaskSink {
      * @param serializer reads the result
      * @param source     reads the task's result when someone wants it
      * @param taskId     the task
+     * @param waits      how a waiter stays busy before it blocks
      */
-    CallSink(Serializer serializer, SpinningFuture.ResultSource source, long taskId) {
+    CallSink(Serializer serializer, SpinningFuture.ResultSource source, long taskId, WaitStrategy waits) {
         this.serializer = serializer;
-        this.future = new SpinningFuture<>(source, taskId);
+        this.future = new SpinningFuture<>(source, taskId, waits);
     }
 
     SpinningFuture<R> future() {

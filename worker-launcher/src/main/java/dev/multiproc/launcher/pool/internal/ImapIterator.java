@@ -1,6 +1,7 @@
 package dev.multiproc.launcher.pool.internal;
 
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.RemoteError;
 import dev.multiproc.wire.TaskResult;
 
@@ -40,6 +41,7 @@ final class ImapIterator<T, R> implements Iterator<R> {
     private final boolean ordered;
     private final Serializer serializer;
     private final ChunkSubmitter submitter;
+    private final WaitStrategy waits;
 
     private final ArrayDeque<SpinningFuture<Outcome>> inOrder = new ArrayDeque<>();
     private final LinkedBlockingQueue<Outcome> completed = new LinkedBlockingQueue<>();
@@ -51,7 +53,8 @@ final class ImapIterator<T, R> implements Iterator<R> {
     private boolean finished;
 
     ImapIterator(Iterator<? extends T> source, int chunksize, int maxChunksAhead, boolean ordered,
-                 Serializer serializer, ChunkSubmitter submitter) {
+                 Serializer serializer, WaitStrategy waits, ChunkSubmitter submitter) {
+        this.waits = waits;
         this.source = source;
         this.chunksize = chunksize;
         this.maxChunksAhead = maxChunksAhead;
@@ -184,7 +187,7 @@ final class ImapIterator<T, R> implements Iterator<R> {
         Sink(int size) {
             this.size = size;
             if (ordered) {
-                future = new SpinningFuture<>();
+                future = new SpinningFuture<>(waits);
                 inOrder.add(future);
             } else {
                 future = null;

@@ -1,6 +1,7 @@
 package dev.multiproc.launcher.pool.internal;
 
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.RemoteError;
 import dev.multiproc.wire.TaskResult;
 
@@ -23,15 +24,17 @@ final class MapCollector<R> {
     private final Object[] results;
     private final AtomicInteger remaining;
     private final AtomicReference<Object> failure = new AtomicReference<>();
-    private final SpinningFuture<List<R>> future = new SpinningFuture<>();
+    private final SpinningFuture<List<R>> future;
 
     /**
      * @param serializer reads results
      * @param length     number of inputs
      * @param chunks     number of chunks
+     * @param waits      how a waiter stays busy before it blocks
      */
-    MapCollector(Serializer serializer, int length, int chunks) {
+    MapCollector(Serializer serializer, int length, int chunks, WaitStrategy waits) {
         this.serializer = serializer;
+        this.future = new SpinningFuture<>(waits);
         this.results = new Object[length];
         this.remaining = new AtomicInteger(chunks);
     }

@@ -10,6 +10,8 @@ import dev.multiproc.Serializer;
 import dev.multiproc.launcher.pool.WorkerProcessFactory;
 import dev.multiproc.spi.Channels;
 import dev.multiproc.spi.ContextServices;
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.wait.WaitStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +81,24 @@ public final class ProcessPool implements Pool {
      */
     static ProcessPool start(String name, int processes, int maxTasksPerChild, ProcessTarget initializer,
                              WorkerStarter starter, Serializer serializer) {
+        return start(name, processes, maxTasksPerChild, initializer, starter, serializer,
+                ContextSettings.process().waits());
+    }
+
+    /**
+     * As above, with the wait strategy of the pool's context.
+     *
+     * @param name             pool name
+     * @param processes        workers
+     * @param maxTasksPerChild tasks per worker before it is replaced; 0 for never
+     * @param initializer      run once in each worker, or null
+     * @param starter          starts workers
+     * @param serializer       serializer for user objects
+     * @param waits            how callers wait for results
+     * @return the started pool
+     */
+    static ProcessPool start(String name, int processes, int maxTasksPerChild, ProcessTarget initializer,
+                             WorkerStarter starter, Serializer serializer, WaitStrategy waits) {
         if (initializer != null) {
             try {
                 serializer.serialize(initializer); // fail here, not in every worker start
@@ -87,7 +107,7 @@ public final class ProcessPool implements Pool {
                         + " cannot be sent to its workers: " + e.getMessage(), e);
             }
         }
-        TaskScheduler scheduler = new TaskScheduler(name, processes, maxTasksPerChild, initializer, starter, serializer);
+        TaskScheduler scheduler = new TaskScheduler(name, processes, maxTasksPerChild, initializer, starter, serializer, waits);
         scheduler.start();
         return new ProcessPool(scheduler, serializer);
     }
@@ -106,7 +126,8 @@ public final class ProcessPool implements Pool {
         String name = "Pool-" + POOLS.incrementAndGet();
         ProcessPool pool = start(name, options.processes(), options.maxTasksPerChild(),
                 options.initializer().orElse(null),
-                new ProcessWorkerStarter(channels, factory, options.jvmOptions(), services.serializer()), services.serializer());
+                new ProcessWorkerStarter(channels, factory, options.jvmOptions(), services.serializer()), services.serializer(),
+                services.settings().waits());
         services.onClose(pool::terminate);
         return pool;
     }
@@ -145,7 +166,7 @@ public final class ProcessPool implements Pool {
         int length = inputs.size();
         int size = chunksize > 0 ? chunksize : Chunking.defaultChunksize(length, scheduler.processes());
         int chunks = (length + size - 1) / size;
-        MapCollector<R> collector = new MapCollector<>(serializer, length, chunks);
+        MapCollector<R> collector = new MapCollector<>(serializer, length, chunks, scheduler.waits());
         if (length == 0) {
             collector.future().complete(new ArrayList<>());
             return collector;
@@ -230,7 +251,7 @@ public final class ProcessPool implements Pool {
         scheduler.checkRunning();
         SerializedFunction function = serializeFunction(fn, true);
         int ahead = Math.max(16, scheduler.processes() * IMAP_CHUNKS_AHEAD_PER_WORKER);
-        return new ImapIterator<T, R>(items.iterator(), chunksize, ahead, ordered, serializer,
+        return new ImapIterator<T, R>(items.iterator(), chunksize, ahead, ordered, serializer, scheduler.waits(),
                 (inputs, sink) -> scheduler.submit(List.of(new PoolTask(scheduler.newTaskId(), function.id(),
                         function.bytes(), inputs.toByteArray(), inputs.count(), false, sink, null)))).begin();
     }
@@ -272,7 +293,7 @@ public final class ProcessPool implements Pool {
             throw e;
         }
         long taskId = scheduler.newTaskId();
-        CallSink<R> sink = new CallSink<>(serializer, scheduler, taskId);
+        CallSink<R> sink = new CallSink<>(serializer, scheduler, taskId, scheduler.waits());
         scheduler.submit(List.of(new PoolTask(taskId, function.id(), function.bytes(),
                 PoolTask.NO_INPUTS, 0, true, sink, origin)));
         return sink;

@@ -1,5 +1,7 @@
 package dev.multiproc.launcher.pool.internal;
 
+import dev.multiproc.spi.wait.WaitStrategy;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -19,17 +21,24 @@ import java.util.concurrent.TimeoutException;
  * reads unclaimed results within a couple of milliseconds (this covers
  * {@link CompletableFuture#allOf}, which does not ask the future).
  *
- * <p>A wait that does not read the result itself spins for a few microseconds before it blocks,
- * yielding the CPU between checks: when the worker or the thread that reads its result shares
- * the waiter's CPU, they run at once instead of when the spinning thread is preempted.
+ * <p>A wait that does not read the result itself stays busy for the busy phases of the pool's
+ * {@link WaitStrategy} before it blocks (spinning, then yielding the CPU between checks: when the
+ * worker or the thread that reads its result shares the waiter's CPU, it runs at once instead of
+ * when the waiting thread is preempted).
+ *
+ * <p><b>Why a subclass of {@link CompletableFuture}.</b> {@code Pool.applyAsync} returns a
+ * {@code CompletableFuture} (the public API), and the fast path needs to know the moment someone
+ * shows interest in the result: a wait, a look at its state, a dependent stage. Nothing outside a
+ * {@code CompletableFuture} sees those: a plain future of our own, wrapped or completed into a
+ * {@code CompletableFuture}, would never learn that a caller waits on the {@code CompletableFuture}
+ * it was handed, so the caller could not read its own result, and the reader thread would have to
+ * read every result, one more context switch each. The overrides below are exactly the entry points
+ * of interest ({@link #newIncompleteFuture} covers every dependent stage); each only claims the
+ * result, then does what {@code CompletableFuture} does.
  *
  * @param <T> the result type
  */
 final class SpinningFuture<T> extends CompletableFuture<T> {
-    /** System property: how long, in nanoseconds, a waiter spins before it blocks (default 40 000). */
-    static final String SPIN_NANOS_PROPERTY = "multiproc.pool.spinNanos";
-    /** How long a waiter spins before it blocks. */
-    static final long SPIN_NANOS = Long.getLong(SPIN_NANOS_PROPERTY, 40_000);
     /** Longest a waiting thread reads its worker's reports itself before it leaves them to the pool's reader. */
     static final long READ_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -59,20 +68,27 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
 
     private final ResultSource source;
     private final long taskId;
+    private final WaitStrategy waits;
     private volatile boolean claimed;
 
-    /** A future completed by whoever holds it; it has no source and is always claimed. */
-    SpinningFuture() {
-        this(null, 0);
+    /**
+     * A future completed by whoever holds it; it has no source and is always claimed.
+     *
+     * @param waits how a waiter stays busy before it blocks
+     */
+    SpinningFuture(WaitStrategy waits) {
+        this(null, 0, waits);
     }
 
     /**
      * @param source reads the result of {@code taskId}, or null
      * @param taskId the task whose result completes this future
+     * @param waits  how a waiter stays busy before it blocks
      */
-    SpinningFuture(ResultSource source, long taskId) {
+    SpinningFuture(ResultSource source, long taskId, WaitStrategy waits) {
         this.source = source;
         this.taskId = taskId;
+        this.waits = waits;
         this.claimed = source == null;
     }
 
@@ -181,16 +197,14 @@ final class SpinningFuture<T> extends CompletableFuture<T> {
                 return;
             }
         }
-        spin(Math.min(limitNanos, SPIN_NANOS));
+        busyWait(limitNanos);
     }
 
-    private void spin(long nanos) {
-        if (super.isDone() || nanos <= 0) {
-            return;
-        }
-        long deadline = System.nanoTime() + nanos;
-        while (!super.isDone() && System.nanoTime() - deadline < 0) {
-            Thread.yield();
+    /** Stays busy (the wait strategy's spin and yield phases) until done, at most {@code limitNanos}. */
+    private void busyWait(long limitNanos) {
+        long start = System.nanoTime();
+        while (!super.isDone() && System.nanoTime() - start < limitNanos && waits.idle(start)) {
+            // spinning, then yielding
         }
     }
 }

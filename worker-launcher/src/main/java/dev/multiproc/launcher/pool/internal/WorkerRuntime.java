@@ -1,6 +1,5 @@
 package dev.multiproc.launcher.pool.internal;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.multiproc.ConnectionClosedException;
 import dev.multiproc.IpcException;
@@ -47,12 +46,11 @@ final class WorkerRuntime {
             try {
                 initializer.run();
             } catch (Exception | Error e) {
-                channel.send(WorkerReport.newBuilder().setInitError(RemoteErrors.toWire(e, serializer))
-                        .build().toByteArray());
+                channel.send(TaskCodec.initError(RemoteErrors.toWire(e, serializer)));
                 throw e;
             }
         }
-        channel.send(WorkerReport.newBuilder().setReady(true).build().toByteArray());
+        channel.send(TaskCodec.ready());
         while (true) {
             byte[] frame;
             try {
@@ -60,15 +58,7 @@ final class WorkerRuntime {
             } catch (ConnectionClosedException closed) {
                 return;
             }
-            runBatch(parse(frame));
-        }
-    }
-
-    private static TaskBatch parse(byte[] frame) {
-        try {
-            return TaskBatch.parseFrom(frame);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IpcException("corrupt task batch of " + frame.length + " bytes from the pool", e);
+            runBatch(TaskCodec.decodeBatch(frame));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.multiproc.launcher.pool.internal;
 
+import dev.multiproc.spi.wait.ReadTurns;
+
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.OptionalInt;
@@ -8,9 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The pool's bookkeeping for one worker: its state, the tasks it holds (sent or about to be),
- * how fast it runs them, and who reads its reports. Not thread-safe: every field but {@link #sendLock} and
- * {@link #functionsSent} is guarded by the {@link TaskScheduler}'s lock; {@link #functionsSent}
- * is guarded by {@link #sendLock}, held by whoever sends to this worker.
+ * how fast it runs them, how it ended, and who reads its reports ({@link Reading}). Not
+ * thread-safe: every field but {@link #sendLock} and {@link #functionsSent} is guarded by the
+ * pool's lock ({@link PoolState#lock}); {@link #functionsSent} is guarded by {@link #sendLock},
+ * held by whoever sends to this worker.
  */
 final class WorkerSlot {
     /** Life of a worker, in order. */
@@ -31,7 +34,6 @@ final class WorkerSlot {
     final String name;
     final ReentrantLock sendLock = new ReentrantLock();
     final FunctionLru<Boolean> functionsSent = new FunctionLru<>();
-
     /** Tasks assigned to this worker and not yet answered, by task id, in assignment order. */
     final LinkedHashMap<Long, PoolTask> inFlight = new LinkedHashMap<>();
     /** Tasks assigned but not yet written to the channel, in assignment order. */
@@ -41,43 +43,66 @@ final class WorkerSlot {
      * when they were assigned, in assignment order.
      */
     final LinkedHashMap<Long, Long> unclaimed = new LinkedHashMap<>();
-    /** Wakes the reader thread when it waits for a reason to read ({@link #readerIdle}). */
-    final Condition readerWake;
+    final Reading reading;
 
     State state = State.STARTING;
     WorkerChannel channel;
-    boolean everReady;
+    /** When the worker reported ready ({@link System#nanoTime()}); 0 while it never has. */
+    long readyNanos;
     /** Tasks ever assigned, for maxTasksPerChild (a chunk is one task). */
     int assigned;
     /** Moving average of the run time of one task here; negative until the first result. */
     double averageRunNanos = -1;
-    /** Set once the process has exited. */
+    /** The process's exit code once it has exited (empty if unknown); null while it runs. */
     OptionalInt exitCode;
-    /** Set once the reader has seen the end of the channel. */
-    boolean readerDone;
+    /** Whether the reader has seen the end of the channel: every report the worker wrote was read. */
+    boolean drained;
     /** Why the worker could not be started, if it could not. */
     Throwable startFailure;
-    /** Set while the reader thread waits on {@link #readerWake} rather than on the channel. */
-    boolean readerIdle;
+
     /**
-     * A caller thread reading this worker's reports for its own result, or null. Written under
-     * the scheduler's lock; volatile because the reading thread also checks it between reads.
+     * Who reads this worker's reports: its reader thread, or a caller waiting for its own result
+     * (the leader of {@link #turns}); guarded by the pool's lock.
      */
-    volatile Thread leader;
-    /** The thread that reads this worker's reports when no caller does; set before it starts. */
-    volatile Thread readerThread;
-    /** Set when a caller reading the channel met its end (or a corrupt report): the reader finishes up. */
-    boolean channelEnded;
+    static final class Reading {
+        /** Wakes the reader thread when it waits aside for a reason to read. */
+        final Condition wake;
+        /** Whether a caller reads, and whether the reader thread waits aside. */
+        final ReadTurns turns = new ReadTurns();
+        /** The thread that reads when no caller does; set before it starts. */
+        volatile Thread readerThread;
+        /** Set when a caller reading the channel met its end (or a corrupt report): the reader finishes up. */
+        boolean channelEnded;
+
+        Reading(Condition wake) {
+            this.wake = wake;
+        }
+
+        /** @return whether the thread reads this worker now, as its reader or as the leading caller */
+        boolean readsHere(Thread thread) {
+            return turns.isReading(thread) || readerThread == thread;
+        }
+    }
 
     /**
      * @param number     the worker's number in its pool
      * @param name       the worker's name
-     * @param readerWake a condition of the scheduler's lock
+     * @param readerWake a condition of the pool's lock
      */
     WorkerSlot(int number, String name, Condition readerWake) {
         this.number = number;
         this.name = name;
-        this.readerWake = readerWake;
+        this.reading = new Reading(readerWake);
+    }
+
+    /** @return whether the worker ever reported ready */
+    boolean wasReady() {
+        return readyNanos != 0;
+    }
+
+    /** @return whether the process has exited */
+    boolean exited() {
+        return exitCode != null;
     }
 
     long pid() {

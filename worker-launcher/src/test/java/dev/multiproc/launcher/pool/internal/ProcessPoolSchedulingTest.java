@@ -518,7 +518,7 @@ class ProcessPoolSchedulingTest {
                 lost++;
             }
         }
-        assertThat(lost).isBetween(1, TaskScheduler.INITIAL_WINDOW);
+        assertThat(lost).isBetween(1, TaskDispatch.INITIAL_WINDOW);
         assertThat(workers.started).hasSize(3);
         assertThat(p.apply(() -> 5)).isEqualTo(5);
     }
@@ -599,7 +599,7 @@ class ProcessPoolSchedulingTest {
             });
         }
         List<Runnable> neverStarted = p.shutdownNow();
-        assertThat(neverStarted).hasSizeBetween(10 - TaskScheduler.INITIAL_WINDOW, 10);
+        assertThat(neverStarted).hasSizeBetween(10 - TaskDispatch.INITIAL_WINDOW, 10);
         assertThat(p.isTerminated()).isTrue();
     }
 

@@ -1,0 +1,240 @@
+package dev.multiproc.launcher.pool.internal;
+
+import dev.multiproc.IpcException;
+import dev.multiproc.WorkerLostException;
+import dev.multiproc.launcher.internal.StopPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The workers' lives: starting them (in parallel, on short-lived starter threads), replacing those
+ * that exit, stopping them ({@link StopPolicy}: ask by closing the channel, force after a grace),
+ * and what a worker's end means for the tasks it held: those, and only those, fail with
+ * {@link WorkerLostException} naming the worker and its exit code. Workers that die before they are
+ * ready {@link #MAX_START_FAILURES} times in a row break the pool: it fails the pending tasks
+ * instead of restarting for ever. Thread-safe: works under the pool's lock and runs the rest after.
+ */
+final class WorkerSupervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerSupervisor.class);
+    /** Workers in a row that die before they are ready before the pool gives up. */
+    static final int MAX_START_FAILURES = 3;
+    /** How long a worker asked to stop (or whose channel ended) may take to exit before it is killed. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /** How long after a worker's exit its reader may take to drain the channel before it is closed. */
+    static final Duration DRAIN_GRACE = Duration.ofMillis(500);
+
+    private final PoolState pool;
+    private final TaskScheduler scheduler;
+    private final WorkerStarter starter;
+
+    WorkerSupervisor(PoolState pool, TaskScheduler scheduler, WorkerStarter starter) {
+        this.pool = pool;
+        this.scheduler = scheduler;
+        this.starter = starter;
+    }
+
+    /** Starts workers until {@code processes} are starting or ready, while the pool wants them. */
+    void topUpLocked(List<Runnable> after) {
+        if (!pool.wantsWorkersLocked()) {
+            return;
+        }
+        int active = 0;
+        for (WorkerSlot slot : pool.slots) {
+            if (slot.state == WorkerSlot.State.STARTING || slot.state == WorkerSlot.State.READY) {
+                active++;
+            }
+        }
+        for (; active < pool.processes; active++) {
+            int number = ++pool.workersStarted;
+            WorkerSlot slot = new WorkerSlot(number, pool.name + "-Worker-" + number, pool.lock.newCondition());
+            pool.slots.add(slot);
+            after.add(() -> pool.thread("starter-" + number, () -> startWorker(slot)).start());
+        }
+    }
+
+    /** Asks a worker to stop (closes its channel), or kills it if it never got ready or {@code kill}. */
+    void stopLocked(WorkerSlot slot, List<Runnable> after, boolean kill) {
+        if (slot.state == WorkerSlot.State.STOPPED || slot.state == WorkerSlot.State.EXITED) {
+            return;
+        }
+        slot.state = WorkerSlot.State.STOPPED;
+        WorkerChannel channel = slot.channel;
+        if (channel == null) {
+            return; // still starting: killed as soon as the starter has it
+        }
+        if (kill || !slot.wasReady()) {
+            after.add(channel::kill);
+        } else {
+            after.add(() -> StopPolicy.stopInBackground(stoppable(slot, channel), STOP_GRACE,
+                    "it was asked to stop"));
+        }
+    }
+
+    /** @return the worker as the stop policy sees it: asked by closing its channel, forced with SIGKILL */
+    static StopPolicy.Stoppable stoppable(WorkerSlot slot, WorkerChannel channel) {
+        return new StopPolicy.Stoppable() {
+            @Override
+            public void ask() {
+                channel.close();
+            }
+
+            @Override
+            public void force() {
+                channel.kill();
+            }
+
+            @Override
+            public CompletableFuture<?> exited() {
+                return channel.exited();
+            }
+
+            @Override
+            public String toString() {
+                return "pool worker " + slot.name + " (pid " + channel.pid() + ")";
+            }
+        };
+    }
+
+    private void startWorker(WorkerSlot slot) {
+        WorkerChannel channel;
+        try {
+            channel = starter.start(slot.name, pool.initializer);
+        } catch (Throwable e) {
+            LOG.warn("pool {} could not start worker {}", pool.name, slot.name, e);
+            pool.lock.lock();
+            try {
+                slot.startFailure = e;
+                slot.drained = true;
+                slot.exitCode = OptionalInt.empty();
+            } finally {
+                pool.lock.unlock();
+            }
+            finish(slot);
+            return;
+        }
+        boolean stopNow;
+        pool.lock.lock();
+        try {
+            slot.channel = channel;
+            stopNow = slot.state == WorkerSlot.State.STOPPED;
+        } finally {
+            pool.lock.unlock();
+        }
+        if (stopNow) {
+            channel.kill();
+        }
+        scheduler.reader().startReading(slot, channel);
+        channel.exited().whenComplete((code, error) -> onExit(slot, channel, code == null ? OptionalInt.empty() : code));
+    }
+
+    private void onExit(WorkerSlot slot, WorkerChannel channel, OptionalInt code) {
+        boolean drained;
+        pool.lock.lock();
+        try {
+            slot.exitCode = code;
+            drained = slot.drained;
+            scheduler.reader().wakeReadersLocked();
+        } finally {
+            pool.lock.unlock();
+        }
+        if (drained) {
+            finish(slot);
+        } else {
+            // Results the worker wrote before it died are still in the channel: let the reader
+            // take them, then it finishes the slot. Close the channel if it does not end by itself.
+            CompletableFuture.delayedExecutor(DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(channel::close);
+        }
+    }
+
+    /**
+     * The worker's channel has ended: once its process has exited too, fail what it held and
+     * replace it; a process that does not exit after its channel ended is killed.
+     */
+    void channelEnded(WorkerSlot slot, WorkerChannel channel) {
+        boolean exited;
+        pool.lock.lock();
+        try {
+            slot.drained = true;
+            exited = slot.exited();
+        } finally {
+            pool.lock.unlock();
+        }
+        if (exited) {
+            finish(slot);
+        } else {
+            StopPolicy.forceIfNotGone(stoppable(slot, channel), STOP_GRACE, "it closed its channel");
+        }
+    }
+
+    /** The worker has exited and its channel is drained: fail what it held, replace it. */
+    void finish(WorkerSlot slot) {
+        List<PoolTask> lost;
+        List<PoolTask> refused = List.of();
+        RuntimeException failure = null;
+        List<Runnable> after = new ArrayList<>();
+        List<WorkerSlot> touched = new ArrayList<>();
+        pool.lock.lock();
+        try {
+            if (slot.state == WorkerSlot.State.EXITED) {
+                return;
+            }
+            boolean expected = slot.state == WorkerSlot.State.STOPPED;
+            slot.state = WorkerSlot.State.EXITED;
+            pool.slots.remove(slot);
+            lost = new ArrayList<>(slot.inFlight.values());
+            slot.inFlight.clear();
+            slot.outbox.clear();
+            slot.unclaimed.clear();
+            if (!expected && !slot.wasReady() && pool.broken == null
+                    && ++pool.startFailuresInARow >= MAX_START_FAILURES) {
+                failure = new IpcException("pool " + pool.name + " cannot start workers: " + pool.startFailuresInARow
+                        + " in a row exited before they were ready, the last, " + slot.name + " (pid " + slot.pid()
+                        + "), with exit code " + describe(slot.exitCode), slot.startFailure);
+                refused = breakLocked(failure);
+            }
+            if (!expected && !lost.isEmpty()) {
+                LOG.warn("pool worker {} (pid {}) died with exit code {} holding {} task(s); replacing it",
+                        slot.name, slot.pid(), describe(slot.exitCode), lost.size());
+            }
+            topUpLocked(after);
+            scheduler.dispatch().assignLocked(touched, after);
+            scheduler.checkDrainedLocked(after);
+        } finally {
+            pool.lock.unlock();
+        }
+        WorkerChannel channel = slot.channel;
+        if (channel != null) {
+            channel.close();
+        }
+        after.forEach(Runnable::run);
+        if (!touched.isEmpty()) {
+            scheduler.dispatch().request();
+        }
+        if (!lost.isEmpty()) {
+            WorkerLostException error = new WorkerLostException(slot.name, slot.pid(), slot.exitCode);
+            lost.forEach(t -> TaskScheduler.fail(pool, t, error));
+        }
+        for (PoolTask t : refused) {
+            TaskScheduler.fail(pool, t, failure);
+        }
+    }
+
+    /** Marks the pool unable to run tasks; returns the pending tasks, to fail with {@code cause}. */
+    List<PoolTask> breakLocked(RuntimeException cause) {
+        pool.broken = cause;
+        List<PoolTask> refused = new ArrayList<>(pool.pending);
+        pool.pending.clear();
+        return refused;
+    }
+
+    static String describe(OptionalInt code) {
+        return code == null || code.isEmpty() ? "unknown" : String.valueOf(code.getAsInt());
+    }
+}
