@@ -7,17 +7,7 @@ import dev.multiproc.spi.ContextSettings;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InvalidClassException;
-import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.ObjectStreamClass;
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,11 +15,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns user objects into bytes and back: a one-byte type tag, then the body. Fast paths for
- * null, booleans, boxed primitives, String, byte[], int[], long[], double[]; protobuf
- * {@link Message}s by type; other {@link Serializable} objects (records, lambdas with a
- * serializable target type) through Java serialization, read back through an
- * {@link ObjectInputFilter}. Thread-safe; stateless but for caches.
+ * The standard {@link Serializer}: a one-byte type tag, then the body. Fast paths for null,
+ * booleans, boxed primitives, String, byte[], int[], long[], double[]; for records and the common
+ * collections ({@link CompositeCodec}); protobuf {@link Message}s by type; other
+ * {@link java.io.Serializable} objects (lambdas with a serializable target type, ...) through Java
+ * serialization ({@link JavaSerialization}). Every class a value names is found without being
+ * initialized and passes the {@link ObjectInputFilter} before anything of it runs. Thread-safe;
+ * stateless but for caches.
  *
  * <pre>
  *  +-----+------------------------------------------------------------+
@@ -39,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *   STRING: UTF-8 bytes           BYTES/INTS/LONGS/DOUBLES: raw elements
  *   PROTOBUF: u16 name length, class name (UTF-8), message bytes
  *   JAVA: Java serialization stream
+ *   RECORD, LIST, SET, MAP: see {@link CompositeCodec}
  * </pre>
  *
  * <p>The filter pattern comes from {@code -Dmultiproc.serialFilter} (JDK
@@ -67,6 +60,11 @@ public final class StandardSerializer implements Serializer {
 
     private final ObjectInputFilter filter;
     private final Map<String, Parser<?>> parsers = new ConcurrentHashMap<>();
+    /** Record classes read before, by loader and name: found, checked and passed by the filter once. */
+    private final Map<ClassKey, RecordShape> records = new ConcurrentHashMap<>();
+
+    private record ClassKey(ClassLoader loader, String name) {
+    }
 
     /** @param filter the filter applied to Java-serialized values */
     public StandardSerializer(ObjectInputFilter filter) {
@@ -128,7 +126,14 @@ public final class StandardSerializer implements Serializer {
             return ByteBuffer.allocate(3 + name.length + body.length).order(ByteOrder.LITTLE_ENDIAN)
                     .put(PROTOBUF).putShort((short) name.length).put(name).put(body).array();
         }
-        return javaSerialize(value);
+        if (CompositeCodec.handles(value)) {
+            try {
+                return CompositeCodec.write(value, this);
+            } catch (CompositeCodec.Fallback shared) {
+                // a collection met twice in the value, or nesting too deep: Java serialization keeps identities
+            }
+        }
+        return JavaSerialization.write(JAVA, value);
     }
 
     /**
@@ -192,7 +197,9 @@ public final class StandardSerializer implements Serializer {
                     yield a;
                 }
                 case PROTOBUF -> readProtobuf(in);
-                case JAVA -> javaDeserialize(new ByteArrayInputStream(data, offset + 1, body));
+                case JAVA -> JavaSerialization.read(data, offset + 1, body, filter);
+                case CompositeCodec.RECORD, CompositeCodec.LIST, CompositeCodec.SET, CompositeCodec.MAP ->
+                        CompositeCodec.read(data, offset, length, this, filter);
                 default -> throw new SerializationException("unknown type tag " + tag + " in a value of "
                         + length + " bytes");
             };
@@ -241,7 +248,11 @@ public final class StandardSerializer implements Serializer {
         byte[] name = new byte[nameLength];
         in.get(name);
         String className = new String(name, StandardCharsets.UTF_8);
-        Parser<?> parser = parsers.computeIfAbsent(className, StandardSerializer::parserOf);
+        Parser<?> parser = parsers.get(className);
+        if (parser == null) {
+            parser = parserOf(className);
+            parsers.putIfAbsent(className, parser);
+        }
         try {
             return parser.parseFrom(in);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -249,77 +260,57 @@ public final class StandardSerializer implements Serializer {
         }
     }
 
-    private static Parser<?> parserOf(String className) {
+    /** Finds a message's parser; the class is checked (a Message, passed by the filter) before it is initialized. */
+    private Parser<?> parserOf(String className) {
+        Class<?> type = resolveClass(className);
+        if (!Message.class.isAssignableFrom(type)) {
+            throw new SerializationException("a protobuf value names class " + className + ", which is not a "
+                    + Message.class.getName());
+        }
+        FilterCheck.check(filter, type, -1, 1, 1, 0);
         try {
-            Class<?> type = Class.forName(className, true, classLoader());
             return (Parser<?>) type.getMethod("parser").invoke(null);
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new SerializationException("cannot read protobuf message of type " + className
-                    + ": class or its parser() not found here", e);
+                    + ": its parser() is not reachable here", e);
         }
     }
 
-    private static byte[] javaSerialize(Object value) {
-        if (!(value instanceof Serializable)) {
-            throw new SerializationException("cannot serialize " + describe(value)
-                    + ": it does not implement java.io.Serializable");
+    /**
+     * @param name the class name a record value gives
+     * @return its shape, the class found without initializing it and passed by the serial filter
+     *         (once per class and loader; later values check the filter's limits only)
+     * @throws SerializationException if it is unknown here, not a usable record, or rejected
+     */
+    RecordShape recordShape(String name) {
+        ClassKey key = new ClassKey(JavaSerialization.classLoader(), name);
+        RecordShape known = records.get(key);
+        if (known != null) {
+            return known;
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        bytes.write(JAVA);
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(value);
-        } catch (NotSerializableException e) {
-            throw new SerializationException("cannot serialize " + describe(value) + ": it holds a "
-                    + e.getMessage() + ", which does not implement java.io.Serializable", e);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof SerializationException se) {
-                throw se;
-            }
-            throw new SerializationException("cannot serialize " + describe(value) + ": " + e, e);
+        RecordShape shape = RecordShape.of(resolveClass(name));
+        if (shape.unusable != null) {
+            throw new SerializationException("cannot read a record of class " + name + ": " + shape.unusable);
         }
-        return bytes.toByteArray();
+        FilterCheck.check(filter, shape.type, -1, 1, 1, 0);
+        records.putIfAbsent(key, shape);
+        return shape;
     }
 
-    private static String describe(Object value) {
-        Class<?> type = value.getClass();
-        if (type.isSynthetic() || type.getName().contains("$$Lambda")) {
-            return "lambda " + type.getName() + " (give it a serializable type such as SerializableCallable)";
-        }
-        return "a value of " + type.getName();
-    }
-
-    private Object javaDeserialize(InputStream in) {
-        try (ObjectInputStream objects = new FilteredObjectInputStream(in, filter)) {
-            return objects.readObject();
-        } catch (InvalidClassException e) {
-            throw new SerializationException("rejected or incompatible class while reading a value: " + e.getMessage(), e);
-        } catch (ClassNotFoundException e) {
-            throw new SerializationException("cannot read a value of class " + e.getMessage()
+    /**
+     * Finds a class a value names, without initializing it (nothing of it runs before the filter
+     * and the codec have checked it).
+     *
+     * @param name a class name read from a value
+     * @return the class
+     * @throws SerializationException if it is not on this process's class path
+     */
+    Class<?> resolveClass(String name) {
+        try {
+            return Class.forName(name, false, JavaSerialization.classLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new SerializationException("cannot read a value of class " + name
                     + ": the class is not on this process's class path", e);
-        } catch (IOException e) {
-            throw new SerializationException("corrupt Java-serialized value: " + e, e);
-        }
-    }
-
-    private static ClassLoader classLoader() {
-        ClassLoader tccl = Thread.currentThread().getContextClassLoader();
-        return tccl != null ? tccl : StandardSerializer.class.getClassLoader();
-    }
-
-    /** Resolves classes through the context class loader first, and applies the filter. */
-    private static final class FilteredObjectInputStream extends ObjectInputStream {
-        FilteredObjectInputStream(InputStream in, ObjectInputFilter filter) throws IOException {
-            super(in);
-            setObjectInputFilter(filter);
-        }
-
-        @Override
-        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-            try {
-                return Class.forName(desc.getName(), false, classLoader());
-            } catch (ClassNotFoundException e) {
-                return super.resolveClass(desc);
-            }
         }
     }
 }

@@ -1,0 +1,104 @@
+package dev.multiproc.internal.serial;
+
+import dev.multiproc.SerializationException;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InvalidClassException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import java.io.Serializable;
+
+/**
+ * The standard serializer's way for every {@link Serializable} value it has no fast path for:
+ * Java serialization, written after a one-byte tag and read back through an
+ * {@link ObjectInputFilter}, resolving classes through the context class loader first. Stateless.
+ */
+final class JavaSerialization {
+    private JavaSerialization() {
+    }
+
+    /**
+     * @param tag   the type tag written first
+     * @param value the value
+     * @return the tag and the Java serialization stream
+     * @throws SerializationException if the value (or something it holds) is not serializable; names the class
+     */
+    static byte[] write(byte tag, Object value) {
+        if (!(value instanceof Serializable)) {
+            throw new SerializationException("cannot serialize " + describe(value)
+                    + ": it does not implement java.io.Serializable");
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        bytes.write(tag);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        } catch (NotSerializableException e) {
+            throw new SerializationException("cannot serialize " + describe(value) + ": it holds a "
+                    + e.getMessage() + ", which does not implement java.io.Serializable", e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof SerializationException se) {
+                throw se;
+            }
+            throw new SerializationException("cannot serialize " + describe(value) + ": " + e, e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String describe(Object value) {
+        Class<?> type = value.getClass();
+        if (type.isSynthetic() || type.getName().contains("$$Lambda")) {
+            return "lambda " + type.getName() + " (give it a serializable type such as SerializableCallable)";
+        }
+        return "a value of " + type.getName();
+    }
+
+    /**
+     * @param data   the stream's bytes
+     * @param offset where they start (after the tag)
+     * @param length how many there are
+     * @param filter the filter every class of the stream must pass
+     * @return the value
+     * @throws SerializationException if the stream is corrupt, or names a rejected or unknown class
+     */
+    static Object read(byte[] data, int offset, int length, ObjectInputFilter filter) {
+        try (ObjectInputStream objects = new FilteredObjectInputStream(new ByteArrayInputStream(data, offset, length), filter)) {
+            return objects.readObject();
+        } catch (InvalidClassException e) {
+            throw new SerializationException("rejected or incompatible class while reading a value: " + e.getMessage(), e);
+        } catch (ClassNotFoundException e) {
+            throw new SerializationException("cannot read a value of class " + e.getMessage()
+                    + ": the class is not on this process's class path", e);
+        } catch (IOException e) {
+            throw new SerializationException("corrupt Java-serialized value: " + e, e);
+        }
+    }
+
+    /** @return the loader classes of values are found with: the thread's context loader, else the library's */
+    static ClassLoader classLoader() {
+        ClassLoader tccl = Thread.currentThread().getContextClassLoader();
+        return tccl != null ? tccl : JavaSerialization.class.getClassLoader();
+    }
+
+    /** Resolves classes through the context class loader first, and applies the filter. */
+    private static final class FilteredObjectInputStream extends ObjectInputStream {
+        FilteredObjectInputStream(InputStream in, ObjectInputFilter filter) throws IOException {
+            super(in);
+            setObjectInputFilter(filter);
+        }
+
+        @Override
+        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+            try {
+                return Class.forName(desc.getName(), false, classLoader());
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc);
+            }
+        }
+    }
+}
