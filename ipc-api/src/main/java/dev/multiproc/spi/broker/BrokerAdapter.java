@@ -21,7 +21,7 @@ final class BrokerAdapter {
      * @param payload one command
      * @throws IllegalArgumentException if it is not a client-to-broker command, or is cut short
      */
-    void apply(QueueLedger.Peer p, MemorySegment payload) {
+    void apply(LedgerPeer p, MemorySegment payload) {
         QueueFrames.expectLength(payload, 1);
         byte type = QueueFrames.type(payload);
         switch (type) {

@@ -21,7 +21,7 @@ final class ClientProxy implements PeerSink {
     final SelectionKey key;
     final FrameDecoder decoder;
     final FrameWriter out;
-    QueueLedger.Peer peer;
+    LedgerPeer peer;
 
     ClientProxy(SocketChannel channel, SelectionKey key, FrameDecoder decoder, FrameWriter out) {
         this.channel = channel;

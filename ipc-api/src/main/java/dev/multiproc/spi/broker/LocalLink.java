@@ -11,14 +11,14 @@ import dev.multiproc.spi.frame.FrameWriter;
 final class LocalLink implements BrokerLink, PeerSink {
     private final QueueBroker broker;
     private final QueueClient client;
-    private QueueLedger.Peer peer;
+    private LedgerPeer peer;
 
     LocalLink(QueueBroker broker, QueueClient client) {
         this.broker = broker;
         this.client = client;
     }
 
-    void attach(QueueLedger.Peer peer) {
+    void attach(LedgerPeer peer) {
         this.peer = peer;
     }
 

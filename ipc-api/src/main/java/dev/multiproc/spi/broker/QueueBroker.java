@@ -2,18 +2,15 @@ package dev.multiproc.spi.broker;
 
 import dev.multiproc.IpcException;
 import dev.multiproc.QueueClosedException;
-import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
 import dev.multiproc.spi.wait.ReadTurns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * listening on the transport's {@link BrokerEndpoints}, with one thread
  * ({@code multiproc-queue-broker-<name>}, daemon) that multiplexes all connections with a
  * {@link Selector}. Each round reads every ready connection (many frames per read), applies the
- * commands to the {@link QueueLedger} in arrival order ({@link BrokerAdapter}), and then writes
- * every connection's answers ({@link ClientProxy}) with one write each. Each connection's commands
+ * commands to the {@link QueueLedger} in arrival order, and then writes every connection's answers
+ * with one write each ({@link BrokerConnections}). Each connection's commands
  * are applied in the order they were sent, so a reply reflects everything its client sent before.
  * The ledger and every connection's output are guarded by the broker's lock, which this process's
  * own client shares ({@link LocalLink}: the owner applies its calls in place).
@@ -63,13 +60,12 @@ public final class QueueBroker implements AutoCloseable {
     private final BrokerEndpoints.Listener listener;
     private final Selector selector;
     private final QueueLedger ledger;
-    private final BrokerAdapter adapter;
+    private final BrokerConnections connections;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Guards the ledger and every connection's output; the owner's own client shares it. */
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
-    private final List<ClientProxy> connections = new ArrayList<>();
     /** When the owner's previous flush returned (guarded by lock). */
     private long lastCallerFlush;
     private boolean flushRequested;
@@ -86,7 +82,7 @@ public final class QueueBroker implements AutoCloseable {
         this.listener = listener;
         this.selector = selector;
         this.ledger = new QueueLedger(queue.name(), queue.maxsize(), queue.joinable());
-        this.adapter = new BrokerAdapter(ledger, queue.name());
+        this.connections = new BrokerConnections(queue, selector, ledger, this::runDeferredLocked);
         this.thread = Thread.ofPlatform().name("multiproc-queue-broker-" + queue.name()).daemon(true).unstarted(this::run);
     }
 
@@ -226,14 +222,14 @@ public final class QueueBroker implements AutoCloseable {
                 continue;
             }
             if (key.isAcceptable()) {
-                accept();
+                connections.accept(listener.channel());
             } else if (key.isReadable()) {
-                read((ClientProxy) key.attachment());
+                connections.read((ClientProxy) key.attachment());
             }
         }
         keys.clear();
         runDeferredLocked();
-        flushAll();
+        connections.flushAll();
     }
 
     /**
@@ -317,7 +313,7 @@ public final class QueueBroker implements AutoCloseable {
         lock.lock();
         try {
             checkServing();
-            QueueLedger.Peer peer = ledger.attach(link);
+            LedgerPeer peer = ledger.attach(link);
             ledger.hello(peer, ProcessHandle.current().pid());
             link.attach(peer);
             ownerLinks.add(link);
@@ -353,14 +349,14 @@ public final class QueueBroker implements AutoCloseable {
             long now = System.nanoTime();
             boolean burst = now - lastCallerFlush <= CALLER_BURST_NANOS;
             lastCallerFlush = now;
-            if (closed.get() || !anyOutput()) {
+            if (closed.get() || !connections.anyOutput()) {
                 return;
             }
             if (urgency == FrameWriter.Urgency.NOW || !burst) {
-                flushAll();
+                connections.flushAll();
                 lastCallerFlush = System.nanoTime(); // the gap to the next call starts after this write
             } else if (!brokerSelecting && !turns.waiterReads()) {
-                flushAll(); // the broker thread is parked: nobody would see a wake-up soon
+                connections.flushAll(); // the broker thread is parked: nobody would see a wake-up soon
             } else if (!flushRequested) {
                 flushRequested = true;
                 selector.wakeup();
@@ -370,110 +366,15 @@ public final class QueueBroker implements AutoCloseable {
         }
     }
 
-    private boolean anyOutput() {
-        for (int i = 0; i < connections.size(); i++) {
-            if (connections.get(i).hasOutput()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void shutdown() {
         lock.lock();
         try {
-            for (ClientProxy c : connections) {
-                closeQuietly(c.channel);
-            }
-            connections.clear();
+            connections.closeAll();
             closeQuietly(selector);
             closeQuietly(listener);
         } finally {
             lock.unlock();
         }
-    }
-
-    private void accept() throws IOException {
-        SocketChannel ch = listener.channel().accept();
-        if (ch == null) {
-            return;
-        }
-        ch.configureBlocking(false);
-        SelectionKey key = ch.register(selector, SelectionKey.OP_READ);
-        String who = "queue " + name() + ": connection " + connections.size();
-        FrameDecoder decoder = new FrameDecoder(ByteBuffer.allocate(BUFFER_BYTES),
-                queue.maxFrameBytes() + (long) QueueFrames.MAX_ITEM_OVERHEAD, who);
-        ClientProxy c = new ClientProxy(ch, key, decoder, FrameWriter.nonBlocking(new NioSink(ch, who), BUFFER_BYTES, who));
-        c.peer = ledger.attach(c);
-        key.attach(c);
-        connections.add(c);
-    }
-
-    private void read(ClientProxy c) {
-        try {
-            // read until the socket is drained, so one wake-up handles a whole burst
-            for (int i = 0; i < 16; i++) {
-                ByteBuffer room = c.decoder.room();
-                int asked = room.remaining();
-                int n = c.channel.read(room);
-                if (n < 0) {
-                    drop(c, null);
-                    return;
-                }
-                c.decoder.filled(n);
-                while (c.decoder.nextFrame()) {
-                    var frame = c.decoder.frame();
-                    try {
-                        adapter.apply(c.peer, frame.segment());
-                    } finally {
-                        frame.release();
-                    }
-                }
-                if (n < asked) {
-                    break; // drained: another read would find nothing
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            drop(c, e);
-        }
-    }
-
-    /** Flushes every connection with output; replies to one are often produced while reading another. */
-    private void flushAll() {
-        boolean again = true;
-        while (again) {
-            again = false;
-            for (int i = 0; i < connections.size(); i++) {
-                ClientProxy c = connections.get(i);
-                if (c.hasOutput()) {
-                    try {
-                        boolean drained = c.out.flushNonBlocking();
-                        int ops = drained ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE;
-                        if (c.key.isValid() && c.key.interestOps() != ops) {
-                            c.key.interestOps(ops);
-                            selector.wakeup(); // may be called by another thread than the selector's
-                        }
-                    } catch (RuntimeException e) {
-                        drop(c, e);
-                        again = true; // detaching may have produced output for the others
-                        break;
-                    }
-                }
-            }
-        }
-    }
-
-    private void drop(ClientProxy c, Exception why) {
-        if (why != null && !(why instanceof IOException) && !(why instanceof dev.multiproc.ConnectionClosedException)) {
-            LOG.warn("queue {}: dropping the connection of process {}: {}", name(), c.peer.pid, why.toString());
-        }
-        if (!connections.remove(c)) {
-            return;
-        }
-        c.key.cancel();
-        closeQuietly(c.channel);
-        ledger.detach(c.peer);
-        runDeferredLocked();
     }
 
     private static void closeQuietly(AutoCloseable c) {

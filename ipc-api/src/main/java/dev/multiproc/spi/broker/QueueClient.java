@@ -1,6 +1,7 @@
 package dev.multiproc.spi.broker;
 
 import dev.multiproc.QueueClosedException;
+import dev.multiproc.spi.broker.PendingReplies.Reply;
 import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.spi.frame.FrameWriter.Urgency;
 import dev.multiproc.spi.queue.ByteQueue;
@@ -12,14 +13,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,11 +26,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * in the caller's thread before anything here runs, and deserializes after.
  *
  * <p>In another process than the owner it reaches the broker through a {@link RemoteLink} (one
- * socket, a reader and a writer thread); in the owner process through a {@link LocalLink} that
- * applies each request to the broker's ledger in place, under the broker's lock, which is then
- * also this client's lock. Items the broker sends wait in a local FIFO
- * until a thread takes them; a take acknowledges its item (lazily, batched) and only then is it
- * gone from the queue. Puts to an unbounded queue are streamed without waiting for a reply;
+ * socket and a reader thread); in the owner process through a {@link LocalLink} that applies each
+ * request to the broker's ledger in place, under the broker's lock, which is then also this
+ * client's lock. Items the broker sends wait in the {@link ItemInbox} until a thread takes them; a
+ * take acknowledges its item and only then is it gone from the queue. Requests waiting for an
+ * answer are the {@link PendingReplies}. Puts to an unbounded queue are streamed without waiting for a reply;
  * puts to a bounded queue, size, poll, join and taskDone-without-backing are requests answered
  * by the broker after everything this process sent before them, hence exact.
  *
@@ -47,23 +44,12 @@ public final class QueueClient implements ByteQueue {
     private static final Logger LOG = LoggerFactory.getLogger(QueueClient.class);
     private static final Duration CLOSE_SYNC_TIMEOUT = Duration.ofSeconds(5);
 
-    /** A broker's answer to one request. */
-    private record Reply(byte status, long value) {
-    }
-
     private final QueueDescriptor queue;
     private final BrokerEndpoints endpoints;
     private final ReentrantLock lock;
     private final Condition itemArrived;
-    private final ArrayDeque<byte[]> items = new ArrayDeque<>();
-    private final Map<Long, CompletableFuture<Reply>> replies = new ConcurrentHashMap<>();
-    private final AtomicLong requestIds = new AtomicLong();
-    private int waiters;
-    private int demandOut;
-    private boolean prefetchSent;
-    /** The broker sends this process items ahead (until PUSH_OFF): waiting needs no DEMAND. */
-    private boolean pushed;
-    private long taskCredit;
+    private final PendingReplies replies = new PendingReplies();
+    private final ItemInbox inbox;
     private String asyncError;
     private volatile boolean closed;
     private volatile RuntimeException failure;
@@ -78,6 +64,7 @@ public final class QueueClient implements ByteQueue {
         this.endpoints = endpoints;
         this.lock = new ReentrantLock();
         this.itemArrived = lock.newCondition();
+        this.inbox = new ItemInbox(this, lock, itemArrived);
     }
 
     /**
@@ -91,12 +78,18 @@ public final class QueueClient implements ByteQueue {
         this.endpoints = null;
         this.lock = broker.lock();
         this.itemArrived = lock.newCondition();
+        this.inbox = new ItemInbox(this, lock, itemArrived);
         this.link = broker.attachLocal(this);
     }
 
     /** @return the lock guarding this client's state (a link that serves in a caller's thread releases it meanwhile) */
     ReentrantLock lock() {
         return lock;
+    }
+
+    /** @return the requests waiting for the broker's answers */
+    PendingReplies replies() {
+        return replies;
     }
 
     /** @return the queue this client serves */
@@ -153,14 +146,14 @@ public final class QueueClient implements ByteQueue {
             checkUsable();
             return;
         }
-        long id = requestIds.incrementAndGet();
-        CompletableFuture<Reply> reply = expect(id);
+        long id = replies.next();
+        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
         out.put(QueueFrames.PUT_WAIT, id, item);
         out.flush(Urgency.NOW);
         try {
-            await(reply, -1);
+            PendingReplies.await(reply, -1);
         } catch (InterruptedException e) {
-            if (cancel(id, reply).status == QueueFrames.OK) {
+            if (cancel(id, reply).status() == QueueFrames.OK) {
                 Thread.currentThread().interrupt(); // it went in before the cancel: report success
                 return;
             }
@@ -176,150 +169,34 @@ public final class QueueClient implements ByteQueue {
         }
         FrameCodec.checkLength(item.length, queue.maxFrameBytes());
         BrokerLink out = connected();
-        long id = requestIds.incrementAndGet();
-        CompletableFuture<Reply> reply = expect(id);
+        long id = replies.next();
+        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
         long nanos = deadline.isTimed() ? deadline.remainingNanos() : -1;
         out.put(nanos == 0 ? QueueFrames.PUT_NOWAIT : QueueFrames.PUT_WAIT, id, item);
         out.flush(Urgency.NOW);
         if (nanos == 0) {
-            return awaitUninterruptibly(reply).status == QueueFrames.OK;
+            return PendingReplies.awaitUninterruptibly(reply).status() == QueueFrames.OK;
         }
         try {
-            Reply r = await(reply, nanos);
+            Reply r = PendingReplies.await(reply, nanos);
             if (r != null) {
-                return r.status == QueueFrames.OK;
+                return r.status() == QueueFrames.OK;
             }
         } catch (InterruptedException e) {
-            if (cancel(id, reply).status == QueueFrames.OK) {
+            if (cancel(id, reply).status() == QueueFrames.OK) {
                 Thread.currentThread().interrupt();
                 return true;
             }
             throw e;
         }
-        return cancel(id, reply).status == QueueFrames.OK;
+        return cancel(id, reply).status() == QueueFrames.OK;
     }
 
     // ---------------------------------------------------------------- consuming
 
     @Override
     public byte[] take(Deadline timeout) throws InterruptedException {
-        BrokerLink out = connected();
-        if (timeout.isExpired()) {
-            return pollNow(out);
-        }
-        long nanos = timeout.isTimed() ? timeout.remainingNanos() : -1;
-        long deadline = System.nanoTime() + nanos;
-        byte[] item;
-        lock.lockInterruptibly();
-        try {
-            if (!prefetchSent) {
-                prefetchSent = true;
-                out.prefetch(BrokerProxy.PREFETCH_TARGET);
-            }
-            while (true) {
-                checkUsableLocked();
-                item = items.pollFirst();
-                if (item != null) {
-                    takenLocked(out);
-                    // served by an item sent ahead: the broker must not keep a demand for this thread;
-                    // telling it lazily is enough, since an item it still sends for that demand becomes
-                    // parked here, which the broker recalls when another process needs one
-                    withdrawExcessDemandLocked(out, Urgency.LATER);
-                    break;
-                }
-                long left = nanos < 0 ? Long.MAX_VALUE : deadline - System.nanoTime();
-                if (left <= 0) {
-                    withdrawExcessDemandLocked(out);
-                    break;
-                }
-                waiters++;
-                try {
-                    if (!pushed && waiters > demandOut) {
-                        int more = waiters - demandOut;
-                        demandOut = waiters;
-                        out.demand(more);
-                        out.flush(Urgency.NOW);
-                        if (!items.isEmpty()) { // an in-process broker answers in place
-                            waiters--;
-                            continue;
-                        }
-                    }
-                    if (out.serveWhileWaiting(nanos < 0 ? -1 : left)) {
-                        // this thread served the broker's connections itself (owner process)
-                        if (Thread.interrupted()) {
-                            throw new InterruptedException("interrupted while waiting for an item of queue " + queue.name());
-                        }
-                    } else if (nanos < 0) {
-                        itemArrived.await();
-                    } else {
-                        itemArrived.awaitNanos(left);
-                    }
-                } catch (InterruptedException e) {
-                    waiters--;
-                    if (!items.isEmpty()) {
-                        itemArrived.signal(); // pass on a wake-up this thread may have consumed
-                    }
-                    withdrawExcessDemandLocked(out);
-                    throw e;
-                }
-                waiters--;
-            }
-        } finally {
-            lock.unlock();
-        }
-        out.flush(Urgency.LATER);
-        return item;
-    }
-
-    private byte[] pollNow(BrokerLink out) {
-        lock.lock();
-        try {
-            checkUsableLocked();
-            byte[] item = items.pollFirst();
-            if (item != null) {
-                takenLocked(out);
-                return item;
-            }
-        } finally {
-            lock.unlock();
-        }
-        long id = requestIds.incrementAndGet();
-        CompletableFuture<Reply> reply = expect(id);
-        out.poll(id);
-        out.flush(Urgency.NOW);
-        awaitUninterruptibly(reply);
-        lock.lock();
-        try {
-            byte[] item = items.pollFirst();
-            if (item != null) {
-                takenLocked(out);
-            }
-            return item;
-        } finally {
-            lock.unlock();
-            out.flush(Urgency.LATER);
-        }
-    }
-
-    private void takenLocked(BrokerLink out) {
-        out.ack();
-        if (queue.joinable()) {
-            taskCredit++;
-        }
-    }
-
-    /** Tells the broker that fewer threads wait than it was told. */
-    private void withdrawExcessDemandLocked(BrokerLink out) {
-        withdrawExcessDemandLocked(out, Urgency.NOW);
-    }
-
-    private void withdrawExcessDemandLocked(BrokerLink out, Urgency urgency) {
-        int excess = demandOut - waiters;
-        if (excess > 0) {
-            demandOut = waiters;
-            out.demand(-excess);
-            out.flush(urgency);
-        }
+        return inbox.take(connected(), timeout);
     }
 
     // ---------------------------------------------------------------- queries and tasks
@@ -327,11 +204,11 @@ public final class QueueClient implements ByteQueue {
     @Override
     public long size() {
         BrokerLink out = connected();
-        long id = requestIds.incrementAndGet();
-        CompletableFuture<Reply> reply = expect(id);
+        long id = replies.next();
+        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
         out.size(id);
         out.flush(Urgency.NOW);
-        return awaitUninterruptibly(reply).value;
+        return PendingReplies.awaitUninterruptibly(reply).value();
     }
 
     @Override
@@ -341,9 +218,8 @@ public final class QueueClient implements ByteQueue {
         lock.lock();
         try {
             checkUsableLocked();
-            backed = taskCredit > 0;
+            backed = inbox.spendTaskCreditLocked();
             if (backed) {
-                taskCredit--;
                 out.taskDone(1);
             }
         } finally {
@@ -353,30 +229,30 @@ public final class QueueClient implements ByteQueue {
             out.flush(Urgency.BURST);
             return;
         }
-        long id = requestIds.incrementAndGet();
-        CompletableFuture<Reply> reply = expect(id);
+        long id = replies.next();
+        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
         out.doneCheck(id);
         out.flush(Urgency.NOW);
-        awaitUninterruptibly(reply);
+        PendingReplies.awaitUninterruptibly(reply);
     }
 
     @Override
     public boolean join(Deadline timeout) throws InterruptedException {
         BrokerLink out = connected();
-        long id = requestIds.incrementAndGet();
-        CompletableFuture<Reply> reply = expect(id);
+        long id = replies.next();
+        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
         out.join(id);
         out.flush(Urgency.NOW);
         long nanos = timeout.isTimed() ? timeout.remainingNanos() : -1;
         try {
-            if (await(reply, nanos) != null) {
+            if (PendingReplies.await(reply, nanos) != null) {
                 return true;
             }
         } catch (InterruptedException e) {
             cancel(id, reply);
             throw e;
         }
-        return cancel(id, reply).status == QueueFrames.OK;
+        return cancel(id, reply).status() == QueueFrames.OK;
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -402,9 +278,8 @@ public final class QueueClient implements ByteQueue {
         }
         if (out != null) {
             if (failure == null) {
-                long id = requestIds.incrementAndGet();
-                CompletableFuture<Reply> reply = new CompletableFuture<>();
-                replies.put(id, reply);
+                long id = replies.next();
+                CompletableFuture<Reply> reply = replies.expect(id, () -> null);
                 try {
                     out.sync(id);
                     out.flush(Urgency.NOW);
@@ -417,7 +292,7 @@ public final class QueueClient implements ByteQueue {
             }
             out.close();
         }
-        failPending(closedException());
+        replies.failAll(closedException());
     }
 
     private QueueClosedException closedException() {
@@ -441,7 +316,8 @@ public final class QueueClient implements ByteQueue {
         }
     }
 
-    private void checkUsableLocked() {
+    /** @throws RuntimeException if the queue is closed here, its broker is gone, or a taskDone() failed */
+    void checkUsableLocked() {
         checkUsable();
         if (asyncError != null) {
             String e = asyncError;
@@ -507,69 +383,12 @@ public final class QueueClient implements ByteQueue {
         } finally {
             lock.unlock();
         }
-        failPending(failure);
+        replies.failAll(failure);
     }
 
-    private void failPending(RuntimeException why) {
-        for (Long id : replies.keySet()) {
-            CompletableFuture<Reply> f = replies.remove(id);
-            if (f != null) {
-                f.completeExceptionally(why);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- replies
-
-    private CompletableFuture<Reply> expect(long id) {
-        CompletableFuture<Reply> f = new CompletableFuture<>();
-        replies.put(id, f);
-        RuntimeException gone = closed ? closedException() : failure;
-        if (gone != null) {
-            replies.remove(id);
-            throw gone;
-        }
-        return f;
-    }
-
-    /** @return the reply, or null after nanos (negative: no limit) */
-    private Reply await(CompletableFuture<Reply> reply, long nanos) throws InterruptedException {
-        try {
-            return nanos < 0 ? reply.get() : reply.get(nanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return null;
-        } catch (ExecutionException e) {
-            throw rethrow(e);
-        }
-    }
-
-    private Reply awaitUninterruptibly(CompletableFuture<Reply> reply) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return reply.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw rethrow(e);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static RuntimeException rethrow(ExecutionException e) {
-        if (e.getCause() instanceof IllegalStateException ise) {
-            return new IllegalStateException(ise.getMessage(), ise);
-        }
-        if (e.getCause() instanceof QueueClosedException qce) {
-            return new QueueClosedException(qce.getMessage(), qce);
-        }
-        return new IllegalStateException(e.getCause());
+    /** @return why no request may be sent now (closed here, or the broker is gone), or null */
+    RuntimeException goneOrNull() {
+        return closed ? closedException() : failure;
     }
 
     /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
@@ -577,89 +396,39 @@ public final class QueueClient implements ByteQueue {
         BrokerLink out = link;
         out.cancel(id);
         out.flush(Urgency.NOW);
-        return awaitUninterruptibly(reply);
+        return PendingReplies.awaitUninterruptibly(reply);
     }
 
     // ---------------------------------------------------------------- the broker's answers
 
     /** An item arrived (called by the link). */
     void onItem(byte kind, byte[] item) {
-        lock.lock();
-        try {
-            if (kind == QueueFrames.ITEM_DEMANDED && demandOut > 0) {
-                demandOut--;
-            } else if (kind == QueueFrames.ITEM_SPECULATIVE) {
-                pushed = true;
-            }
-            items.addLast(item);
-            itemArrived.signal();
-        } finally {
-            lock.unlock();
-        }
+        inbox.onItem(kind, item);
     }
 
     /** The broker thread stopped serving so that a waiting taker serves instead (called by the link). */
     void onServeFree() {
-        lock.lock();
-        try {
-            if (waiters > 0) {
-                itemArrived.signal();
-            }
-        } finally {
-            lock.unlock();
-        }
+        inbox.onServeFree();
     }
 
     /** A request was answered (called by the link). */
     void onReply(long id, byte status, long value) {
-        CompletableFuture<Reply> f = replies.remove(id);
-        if (f != null) {
-            f.complete(new Reply(status, value));
-        }
+        replies.complete(id, status, value);
     }
 
     /** The broker wants back the items held here and not handed out (called by the link). */
     void onRecall() {
-        BrokerLink out = link;
-        lock.lock();
-        try {
-            int held = items.size();
-            items.clear();
-            out.returned(held);
-            if (waiters > demandOut) {
-                out.demand(waiters - demandOut);
-                demandOut = waiters;
-            }
-        } finally {
-            lock.unlock();
-        }
-        out.flush(Urgency.NOW);
+        inbox.onRecall(link);
     }
 
     /** Items are no longer sent ahead: waiting threads must ask for theirs (called by the link). */
     void onPushOff() {
-        BrokerLink out = link;
-        lock.lock();
-        try {
-            pushed = false;
-            if (waiters > demandOut) {
-                out.demand(waiters - demandOut);
-                demandOut = waiters;
-            }
-        } finally {
-            lock.unlock();
-        }
-        out.flush(Urgency.NOW);
+        inbox.onPushOff(link);
     }
 
     /** Another process's taskDone() used up some of this process's backing (called by the link). */
     void onRevoke(int n) {
-        lock.lock();
-        try {
-            taskCredit = Math.max(0, taskCredit - n);
-        } finally {
-            lock.unlock();
-        }
+        inbox.onRevoke(n);
     }
 
     /** A request failed, or (id 0) an earlier taskDone() was one too many (called by the link). */
@@ -673,10 +442,7 @@ public final class QueueClient implements ByteQueue {
                 lock.unlock();
             }
         } else {
-            CompletableFuture<Reply> f = replies.remove(id);
-            if (f != null) {
-                f.completeExceptionally(new IllegalStateException(message));
-            }
+            replies.fail(id, message);
         }
     }
 

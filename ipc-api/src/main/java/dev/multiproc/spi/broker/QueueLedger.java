@@ -40,61 +40,25 @@ final class QueueLedger {
     /** Largest number of bytes sent ahead to a single consumer. */
     static final long MAX_PREFETCH_BYTES = 1 << 20;
 
-    /** One connected process. */
-    static final class Peer {
-        final PeerSink sink;
-        long pid;
-        /** Threads of this process waiting, not yet sent an item. */
-        int demand;
-        /** Sent, not yet acknowledged, in the order sent. */
-        final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
-        long unackedBytes;
-        /** Unacked items that a waiting thread asked for (the rest are parked). */
-        int demandedInFlight;
-        int prefetchTarget;
-        /** Was sent items ahead since it last heard PUSH_OFF: it may wait without demanding. */
-        boolean pushed;
-        boolean consumer;
-        boolean recalling;
-        /** Items this process took and has not marked done (joinable queues). */
-        long taskCredit;
-
-        Peer(PeerSink sink) {
-            this.sink = sink;
-        }
-
-        /** @return items held by the process with no thread waiting for them */
-        int parked() {
-            return unacked.size() - demandedInFlight;
-        }
-
-        @Override
-        public String toString() {
-            return "process " + pid;
-        }
+    private record PendingPut(LedgerPeer peer, long reqId, byte[] item) {
     }
 
-    private record PendingPut(Peer peer, long reqId, byte[] item) {
-    }
-
-    private record PendingRequest(Peer peer, long reqId) {
+    private record PendingRequest(LedgerPeer peer, long reqId) {
     }
 
     private final String name;
     private final int maxsize;
     private final boolean joinable;
     private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
-    private final List<Peer> peers = new ArrayList<>();
-    private final LinkedHashSet<Peer> needy = new LinkedHashSet<>();
+    private final List<LedgerPeer> peers = new ArrayList<>();
+    private final LinkedHashSet<LedgerPeer> needy = new LinkedHashSet<>();
     private final ArrayDeque<PendingRequest> polls = new ArrayDeque<>();
     private final ArrayDeque<PendingPut> waitingPuts = new ArrayDeque<>();
-    private final List<PendingRequest> joins = new ArrayList<>();
     private long unackedTotal;
-    private long unfinished;
-    private long reservedCredit;
+    private final UnfinishedTasks tasks;
     private int recallsPending;
     private int consumers;
-    private Peer soleConsumer;
+    private LedgerPeer soleConsumer;
 
     /**
      * @param name     the queue's name, for messages
@@ -105,6 +69,7 @@ final class QueueLedger {
         this.name = name;
         this.maxsize = maxsize;
         this.joinable = joinable;
+        this.tasks = new UnfinishedTasks(name, peers);
     }
 
     /** @return items put and not yet taken */
@@ -114,7 +79,7 @@ final class QueueLedger {
 
     /** @return items put and not yet marked done */
     long unfinished() {
-        return unfinished;
+        return tasks.count();
     }
 
     private boolean bounded() {
@@ -125,21 +90,20 @@ final class QueueLedger {
      * @param sink where the new peer's frames go
      * @return the peer
      */
-    Peer attach(PeerSink sink) {
-        Peer p = new Peer(sink);
+    LedgerPeer attach(PeerSink sink) {
+        LedgerPeer p = new LedgerPeer(sink);
         peers.add(p);
         return p;
     }
 
     /** The peer's connection is gone: its unacked items go back to the head, its requests are dropped. */
-    void detach(Peer p) {
+    void detach(LedgerPeer p) {
         if (!peers.remove(p)) {
             return;
         }
         needy.remove(p);
         polls.removeIf(r -> r.peer == p);
         waitingPuts.removeIf(r -> r.peer == p);
-        joins.removeIf(r -> r.peer == p);
         returnToHead(p, p.unacked.size());
         if (p.recalling) {
             p.recalling = false;
@@ -150,23 +114,22 @@ final class QueueLedger {
             consumers--;
             soleConsumer = null;
             if (consumers == 1) {
-                for (Peer q : peers) {
+                for (LedgerPeer q : peers) {
                     if (q.consumer) {
                         soleConsumer = q;
                     }
                 }
             }
         }
-        reservedCredit -= p.taskCredit;
-        p.taskCredit = 0;
+        tasks.detach(p);
         dispatch();
     }
 
-    void hello(Peer p, long pid) {
+    void hello(LedgerPeer p, long pid) {
         p.pid = pid;
     }
 
-    void put(Peer p, byte mode, long reqId, byte[] item) {
+    void put(LedgerPeer p, byte mode, long reqId, byte[] item) {
         if (mode == QueueFrames.PUT_ASYNC && bounded()) {
             throw new IllegalArgumentException("asynchronous PUT on queue " + name + " bounded to " + maxsize);
         }
@@ -183,7 +146,7 @@ final class QueueLedger {
         }
     }
 
-    void demand(Peer p, int delta) {
+    void demand(LedgerPeer p, int delta) {
         if (delta > 0) {
             markConsumer(p);
             p.demand += delta;
@@ -201,19 +164,19 @@ final class QueueLedger {
         dispatch();
     }
 
-    void poll(Peer p, long reqId) {
+    void poll(LedgerPeer p, long reqId) {
         markConsumer(p);
         polls.add(new PendingRequest(p, reqId));
         dispatch();
     }
 
-    void prefetch(Peer p, int target) {
+    void prefetch(LedgerPeer p, int target) {
         markConsumer(p);
         p.prefetchTarget = Math.max(0, target);
         dispatch();
     }
 
-    void ack(Peer p, int count) {
+    void ack(LedgerPeer p, int count) {
         checkCount(p, count, "ACK");
         for (int i = 0; i < count; i++) {
             p.unackedBytes -= p.unacked.pollFirst().length;
@@ -221,13 +184,12 @@ final class QueueLedger {
         unackedTotal -= count;
         settleInFlight(p, count);
         if (joinable) {
-            p.taskCredit += count;
-            reservedCredit += count;
+            tasks.taken(p, count);
         }
         dispatch();
     }
 
-    void returned(Peer p, int count) {
+    void returned(LedgerPeer p, int count) {
         checkCount(p, count, "RETURN");
         returnToHead(p, count);
         if (p.recalling) {
@@ -237,11 +199,11 @@ final class QueueLedger {
         dispatch();
     }
 
-    void size(Peer p, long reqId) {
+    void size(LedgerPeer p, long reqId) {
         p.sink.reply(reqId, QueueFrames.OK, size());
     }
 
-    void taskDone(Peer p, int count) {
+    void taskDone(LedgerPeer p, int count) {
         for (int i = 0; i < count; i++) {
             String error = applyDone(p);
             if (error != null) {
@@ -250,25 +212,21 @@ final class QueueLedger {
         }
     }
 
-    void doneCheck(Peer p, long reqId) {
+    void doneCheck(LedgerPeer p, long reqId) {
         String error = applyDone(p);
         if (error != null) {
             p.sink.error(reqId, error);
         } else {
-            p.sink.reply(reqId, QueueFrames.OK, unfinished);
+            p.sink.reply(reqId, QueueFrames.OK, tasks.count());
         }
     }
 
-    void join(Peer p, long reqId) {
+    void join(LedgerPeer p, long reqId) {
         checkJoinable("JOIN");
-        if (unfinished == 0) {
-            p.sink.reply(reqId, QueueFrames.OK, 0);
-        } else {
-            joins.add(new PendingRequest(p, reqId));
-        }
+        tasks.join(p, reqId);
     }
 
-    void cancel(Peer p, long reqId) {
+    void cancel(LedgerPeer p, long reqId) {
         for (Iterator<PendingPut> it = waitingPuts.iterator(); it.hasNext(); ) {
             PendingPut w = it.next();
             if (w.peer == p && w.reqId == reqId) {
@@ -277,31 +235,26 @@ final class QueueLedger {
                 return;
             }
         }
-        for (Iterator<PendingRequest> it = joins.iterator(); it.hasNext(); ) {
-            PendingRequest j = it.next();
-            if (j.peer == p && j.reqId == reqId) {
-                it.remove();
-                p.sink.reply(reqId, QueueFrames.CANCELLED, 0);
-                return;
-            }
+        if (tasks.cancel(p, reqId)) {
+            return;
         }
         // already answered: the answer is ahead of anything we could send now
     }
 
-    void sync(Peer p, long reqId) {
+    void sync(LedgerPeer p, long reqId) {
         p.sink.reply(reqId, QueueFrames.OK, 0);
     }
 
     private void enqueue(byte[] item) {
         ready.addLast(item);
-        unfinished++;
+        tasks.put();
     }
 
-    private void markConsumer(Peer p) {
+    private void markConsumer(LedgerPeer p) {
         if (!p.consumer) {
             p.consumer = true;
             consumers++;
-            Peer previous = soleConsumer;
+            LedgerPeer previous = soleConsumer;
             soleConsumer = consumers == 1 ? p : null;
             if (previous != null && previous != soleConsumer) {
                 stopPushing(previous);
@@ -310,14 +263,14 @@ final class QueueLedger {
     }
 
     /** The peer is no longer sent items ahead: from now on it must ask for what it needs. */
-    private static void stopPushing(Peer p) {
+    private static void stopPushing(LedgerPeer p) {
         if (p.pushed) {
             p.pushed = false;
             p.sink.pushOff();
         }
     }
 
-    private void checkCount(Peer p, int count, String what) {
+    private void checkCount(LedgerPeer p, int count, String what) {
         if (count < 0 || count > p.unacked.size()) {
             throw new IllegalArgumentException(what + " of " + count + " items from " + p + " on queue " + name
                     + ", which holds " + p.unacked.size() + " unacknowledged items");
@@ -331,7 +284,7 @@ final class QueueLedger {
     }
 
     /** The first count unacked items are settled: parked ones are the oldest, so they go first. */
-    private static void settleInFlight(Peer p, int count) {
+    private static void settleInFlight(LedgerPeer p, int count) {
         int parked = Math.max(0, p.parked() + count);
         int fromParked = Math.min(count, parked);
         p.demandedInFlight = Math.max(0, p.demandedInFlight - (count - fromParked));
@@ -340,7 +293,7 @@ final class QueueLedger {
         }
     }
 
-    private void returnToHead(Peer p, int count) {
+    private void returnToHead(LedgerPeer p, int count) {
         if (count == 0) {
             return;
         }
@@ -357,36 +310,9 @@ final class QueueLedger {
     }
 
     /** @return null, or why this taskDone() is one too many */
-    private String applyDone(Peer p) {
+    private String applyDone(LedgerPeer p) {
         checkJoinable("TASK_DONE");
-        if (p.taskCredit > 0) {
-            p.taskCredit--;
-            reservedCredit--;
-        } else if (unfinished > reservedCredit) {
-            // an item not taken yet, or taken by a process that is gone
-        } else if (unfinished > 0) {
-            Peer owner = null;
-            for (Peer q : peers) {
-                if (q.taskCredit > 0) {
-                    owner = q;
-                    break;
-                }
-            }
-            owner.taskCredit--;
-            reservedCredit--;
-            owner.sink.revoke(1);
-        } else {
-            return "taskDone() called more times than items were put on queue " + name
-                    + ": every item has already been marked done";
-        }
-        unfinished--;
-        if (unfinished == 0 && !joins.isEmpty()) {
-            for (PendingRequest j : joins) {
-                j.peer.sink.reply(j.reqId, QueueFrames.OK, 0);
-            }
-            joins.clear();
-        }
-        return null;
+        return tasks.done(p);
     }
 
     private void admitWaitingPuts() {
@@ -397,7 +323,7 @@ final class QueueLedger {
         }
     }
 
-    private boolean someoneElseNeeds(Peer q) {
+    private boolean someoneElseNeeds(LedgerPeer q) {
         if (needy.size() > (needy.contains(q) ? 1 : 0)) {
             return true;
         }
@@ -409,7 +335,7 @@ final class QueueLedger {
         return false;
     }
 
-    private void deliver(Peer p, byte kind) {
+    private void deliver(LedgerPeer p, byte kind) {
         byte[] item = ready.pollFirst();
         p.unacked.addLast(item);
         p.unackedBytes += item.length;
@@ -434,7 +360,7 @@ final class QueueLedger {
             return;
         }
         if (!needy.isEmpty() || !polls.isEmpty()) {
-            for (Peer q : peers) {
+            for (LedgerPeer q : peers) {
                 if (!q.recalling && q.parked() > 0 && someoneElseNeeds(q)) {
                     q.recalling = true;
                     recallsPending++;
@@ -446,8 +372,8 @@ final class QueueLedger {
             }
         }
         while (!ready.isEmpty() && !needy.isEmpty()) {
-            Iterator<Peer> it = needy.iterator();
-            Peer q = it.next();
+            Iterator<LedgerPeer> it = needy.iterator();
+            LedgerPeer q = it.next();
             it.remove();
             deliver(q, QueueFrames.ITEM_DEMANDED);
             if (--q.demand > 0) {
@@ -463,7 +389,7 @@ final class QueueLedger {
                 r.peer.sink.reply(r.reqId, QueueFrames.EMPTY, 0);
             }
         }
-        Peer c = soleConsumer;
+        LedgerPeer c = soleConsumer;
         if (c != null) {
             while (!ready.isEmpty() && c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES) {
                 deliver(c, QueueFrames.ITEM_SPECULATIVE);

@@ -3,23 +3,16 @@ package dev.multiproc.spi.frame;
 import dev.multiproc.ConnectionClosedException;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The sending half of every stream channel: frames payloads ({@link FrameCodec}) into a native
- * buffer and writes them to a {@link ByteSink}, coalescing small frames so that many go out in one
- * system call. The one write-coalescing mechanism of the project: pipe ends, queue clients and
- * queue brokers all write through it.
- *
- * <pre>
- *  buffer: [ frames appended, not yet written ............ | free ]
- *          0                                             pending  capacity
- * </pre>
+ * The sending half of every stream channel: frames payloads into a {@link FrameBuffer} and writes
+ * them to a {@link ByteSink}, coalescing small frames so that many go out in one system call. The
+ * one write-coalescing mechanism of the project: pipe ends, queue clients and queue brokers all
+ * write through it.
  *
  * <p>How soon a frame leaves is the caller's {@link Urgency}:
  * <ul>
@@ -52,14 +45,12 @@ public final class FrameWriter {
 
     /** Default buffer size. */
     public static final int DEFAULT_BUFFER_BYTES = 64 * 1024;
-    private static final VarHandle PENDING;
     private static final VarHandle FLUSH_SCHEDULED;
     private static final VarHandle RECEIVED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            PENDING = lookup.findVarHandle(FrameWriter.class, "pending", long.class);
             FLUSH_SCHEDULED = lookup.findVarHandle(FrameWriter.class, "flushScheduled", boolean.class);
             RECEIVED = lookup.findVarHandle(FrameWriter.class, "receivedSinceSend", boolean.class);
         } catch (ReflectiveOperationException e) {
@@ -70,17 +61,8 @@ public final class FrameWriter {
     private final ByteSink sink;
     private final String name;
     private final long burstWindowNanos;
-    private final boolean nonBlocking;
     private final ReentrantLock lock = new ReentrantLock();
-    private final int initialBytes;
-    private final Arena arena;
-    /** Allocated on first use, so an end that never sends costs no native memory. Guarded by lock. */
-    private MemorySegment buffer;
-    /**
-     * Bytes appended and not yet written. Written under the lock with release semantics, read
-     * plainly under it and with acquire semantics by other threads, for whom it is a hint.
-     */
-    private long pending;
+    private final FrameBuffer frames;
     /** Whether the flusher has been asked to come; cleared by it before it tries the lock. */
     private volatile boolean flushScheduled;
     private int flushRetries;
@@ -109,11 +91,9 @@ public final class FrameWriter {
             throw new IllegalArgumentException("a frame writer needs at least 64 bytes of buffer, was " + bufferBytes);
         }
         this.sink = sink;
-        this.arena = arena;
-        this.initialBytes = bufferBytes;
+        this.frames = new FrameBuffer(sink, arena, bufferBytes, nonBlocking);
         this.burstWindowNanos = burstWindowNanos;
         this.name = name;
-        this.nonBlocking = nonBlocking;
     }
 
     /**
@@ -128,7 +108,7 @@ public final class FrameWriter {
 
     /** @return bytes waiting to be written (a racy hint outside the lock) */
     public long pendingBytes() {
-        return (long) PENDING.getAcquire(this);
+        return frames.pendingBytes();
     }
 
     /** A frame was received: the next BURST send starts a new exchange and is written at once. */
@@ -167,7 +147,7 @@ public final class FrameWriter {
         lock.lock();
         try {
             checkUsable();
-            appendLocked(head, headLength, body, offset, length);
+            frames.append(head, headLength, body, offset, length);
             delay = applyLocked(urgency);
         } catch (ConnectionClosedException e) {
             throw closed ? new ConnectionClosedException(name + " was closed while a send was waiting on it", e) : e;
@@ -213,10 +193,10 @@ public final class FrameWriter {
         }
         long delay = 0;
         boolean wrote = false;
-        if (pending > 0) {
+        if (frames.pendingBytes() > 0) {
             boolean burst = urgency == Urgency.BURST && now - lastSendEnd < burstWindowNanos && !received;
             if (urgency == Urgency.NOW || (urgency == Urgency.BURST && !burst)) {
-                flushLocked();
+                frames.flushBlocking();
                 wrote = true;
             } else {
                 delay = urgency == Urgency.LATER ? Flusher.LATER_DELAY_NANOS : Flusher.FLUSH_DELAY_NANOS;
@@ -242,87 +222,10 @@ public final class FrameWriter {
         lock.lock();
         try {
             checkUsable();
-            appendLocked(head, headLength, body, offset, length);
+            frames.append(head, headLength, body, offset, length);
         } finally {
             lock.unlock();
         }
-    }
-
-    private void appendLocked(byte[] head, int headLength, byte[] body, int offset, int length) {
-        long payload = (long) headLength + length;
-        int header = FrameCodec.headerBytes(payload);
-        long frame = header + payload;
-        MemorySegment b = buffer();
-        if (pending + frame > b.byteSize()) {
-            if (nonBlocking) {
-                b = grow(pending + frame);
-            } else {
-                flushLocked();
-                if (frame > b.byteSize()) {
-                    writeLarge(head, headLength, body, offset, length, header);
-                    return;
-                }
-            }
-        }
-        long at = pending;
-        FrameCodec.writeHeader(b, at, payload);
-        at += header;
-        if (headLength > 0) {
-            MemorySegment.copy(head, 0, b, ValueLayout.JAVA_BYTE, at, headLength);
-            at += headLength;
-        }
-        if (length > 0) {
-            MemorySegment.copy(body, offset, b, ValueLayout.JAVA_BYTE, at, length);
-        }
-        setPending(pending + frame);
-    }
-
-    /** Writes a frame larger than the buffer, piece by piece through it (blocking writers only). */
-    private void writeLarge(byte[] head, int headLength, byte[] body, int offset, int length, int header) {
-        MemorySegment b = buffer;
-        FrameCodec.writeHeader(b, 0, (long) headLength + length);
-        long at = header;
-        if (headLength > 0) {
-            MemorySegment.copy(head, 0, b, ValueLayout.JAVA_BYTE, at, headLength);
-            at += headLength;
-        }
-        int sent = 0;
-        while (sent < length) {
-            int chunk = (int) Math.min(length - sent, b.byteSize() - at);
-            MemorySegment.copy(body, offset + sent, b, ValueLayout.JAVA_BYTE, at, chunk);
-            setPending(at + chunk);
-            flushLocked();
-            sent += chunk;
-            at = 0;
-        }
-        if (length == 0) {
-            setPending(at);
-            flushLocked();
-        }
-    }
-
-    private MemorySegment buffer() {
-        MemorySegment b = buffer;
-        if (b == null) {
-            b = (arena != null ? arena : Arena.ofAuto()).allocate(initialBytes, 64);
-            buffer = b;
-        }
-        return b;
-    }
-
-    private MemorySegment grow(long needed) {
-        long size = buffer.byteSize();
-        while (size < needed) {
-            size *= 2;
-        }
-        MemorySegment bigger = Arena.ofAuto().allocate(size, 64);
-        MemorySegment.copy(buffer, 0, bigger, 0, pending);
-        buffer = bigger;
-        return bigger;
-    }
-
-    private void setPending(long bytes) {
-        PENDING.setRelease(this, bytes);
     }
 
     private void checkUsable() {
@@ -333,44 +236,6 @@ public final class FrameWriter {
         if (f != null) {
             throw new ConnectionClosedException(name + " cannot send: an earlier write failed: " + f.getMessage(), f);
         }
-    }
-
-    /** Writes every pending byte, blocking while the peer's buffer is full; the caller holds the lock. */
-    private void flushLocked() {
-        long total = pending;
-        long written = 0;
-        try {
-            while (written < total) {
-                written += sink.write(buffer, written, total - written, true);
-            }
-        } finally {
-            if (written < total) {
-                setPending(0); // the failure is thrown: the unsent bytes are lost with the peer
-            }
-        }
-        setPending(0);
-    }
-
-    /**
-     * Writes what the socket takes now, never waiting; the caller holds the lock.
-     *
-     * @return whether nothing is left pending
-     */
-    private boolean flushNowLocked() {
-        long total = pending;
-        long written = 0;
-        while (written < total) {
-            long n = sink.write(buffer, written, total - written, false);
-            if (n == 0) {
-                break;
-            }
-            written += n;
-        }
-        if (written > 0 && written < total) {
-            MemorySegment.copy(buffer, written, buffer, 0, total - written);
-        }
-        setPending(total - written);
-        return written == total;
     }
 
     /**
@@ -387,7 +252,7 @@ public final class FrameWriter {
             return false;
         }
         try {
-            return flushNowLocked();
+            return frames.flushNow();
         } finally {
             lock.unlock();
         }
@@ -403,7 +268,7 @@ public final class FrameWriter {
         }
         boolean left;
         try {
-            left = !flushNowLocked();
+            left = !frames.flushNow();
         } catch (RuntimeException e) {
             failure = e;
             return;
@@ -432,10 +297,10 @@ public final class FrameWriter {
         }
         long retry = 0;
         try {
-            if (closed || buffer == null) {
+            if (closed || frames.unused()) {
                 return;
             }
-            if (flushNowLocked()) {
+            if (frames.flushNow()) {
                 flushRetries = 0;
             } else {
                 flushRetries = Math.min(flushRetries + 1, 16);
@@ -460,7 +325,7 @@ public final class FrameWriter {
      * @return whether nothing is left pending (false: the rest is dropped by the caller)
      */
     public boolean flushUntil(long deadlineNanos, long lockWaitNanos) {
-        if (buffer == null && pendingBytes() == 0) {
+        if (frames.unused() && pendingBytes() == 0) {
             return true;
         }
         try {
@@ -473,7 +338,7 @@ public final class FrameWriter {
             return false;
         }
         try {
-            while (!flushNowLocked()) {
+            while (!frames.flushNow()) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;

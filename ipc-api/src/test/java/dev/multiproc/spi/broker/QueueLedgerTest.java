@@ -60,8 +60,8 @@ class QueueLedgerTest {
         QueueLedger l = new QueueLedger("q", 0, false);
         Recorder pr = new Recorder();
         Recorder cr = new Recorder();
-        QueueLedger.Peer producer = l.attach(pr);
-        QueueLedger.Peer consumer = l.attach(cr);
+        LedgerPeer producer = l.attach(pr);
+        LedgerPeer consumer = l.attach(cr);
         l.put(producer, QueueFrames.PUT_ASYNC, 0, b("a"));
         l.put(producer, QueueFrames.PUT_ASYNC, 0, b("b"));
         l.demand(consumer, 1);
@@ -77,15 +77,15 @@ class QueueLedgerTest {
     void aDeadConsumersUnacknowledgedItemsGoBackToTheHeadInOrder() {
         QueueLedger l = new QueueLedger("q", 0, false);
         Recorder pr = new Recorder();
-        QueueLedger.Peer producer = l.attach(pr);
-        QueueLedger.Peer dying = l.attach(new Recorder());
+        LedgerPeer producer = l.attach(pr);
+        LedgerPeer dying = l.attach(new Recorder());
         l.prefetch(dying, 2);
         for (String s : List.of("a", "b", "c")) {
             l.put(producer, QueueFrames.PUT_ASYNC, 0, b(s));
         }
         l.detach(dying);
         Recorder cr = new Recorder();
-        QueueLedger.Peer other = l.attach(cr);
+        LedgerPeer other = l.attach(cr);
         l.demand(other, 3);
         assertThat(cr.drain()).containsExactly("ITEM0:a", "ITEM0:b", "ITEM0:c");
     }
@@ -93,16 +93,16 @@ class QueueLedgerTest {
     @Test
     void aLoneConsumerIsSentItemsAheadUpToItsTargetAndTheyAreRecalledWhenAnotherNeedsOne() {
         QueueLedger l = new QueueLedger("q", 0, false);
-        QueueLedger.Peer producer = l.attach(new Recorder());
+        LedgerPeer producer = l.attach(new Recorder());
         Recorder ar = new Recorder();
         Recorder br = new Recorder();
-        QueueLedger.Peer a = l.attach(ar);
+        LedgerPeer a = l.attach(ar);
         l.prefetch(a, 2);
         for (String s : List.of("a", "b", "c")) {
             l.put(producer, QueueFrames.PUT_ASYNC, 0, b(s));
         }
         assertThat(ar.drain()).containsExactly("ITEM1:a", "ITEM1:b");
-        QueueLedger.Peer bp = l.attach(br);
+        LedgerPeer bp = l.attach(br);
         l.demand(bp, 1);
         // a is no longer the only consumer: it must ask for items again, and give back what it holds
         assertThat(ar.drain()).containsExactly("PUSH_OFF", "RECALL");
@@ -117,7 +117,7 @@ class QueueLedgerTest {
     void pollAnswersEmptyAtOnceAndAnItemWhenThereIsOne() {
         QueueLedger l = new QueueLedger("q", 0, false);
         Recorder r = new Recorder();
-        QueueLedger.Peer p = l.attach(r);
+        LedgerPeer p = l.attach(r);
         l.poll(p, 7);
         assertThat(r.drain()).containsExactly("REPLY7:" + QueueFrames.EMPTY + ":0");
         l.put(p, QueueFrames.PUT_ASYNC, 0, b("x"));
@@ -130,8 +130,8 @@ class QueueLedgerTest {
         QueueLedger l = new QueueLedger("q", 1, false);
         Recorder pr = new Recorder();
         Recorder cr = new Recorder();
-        QueueLedger.Peer producer = l.attach(pr);
-        QueueLedger.Peer consumer = l.attach(cr);
+        LedgerPeer producer = l.attach(pr);
+        LedgerPeer consumer = l.attach(cr);
         l.put(producer, QueueFrames.PUT_WAIT, 1, b("a"));
         l.put(producer, QueueFrames.PUT_NOWAIT, 2, b("b"));
         l.put(producer, QueueFrames.PUT_WAIT, 3, b("c"));
@@ -152,9 +152,9 @@ class QueueLedgerTest {
         Recorder pr = new Recorder();
         Recorder cr = new Recorder();
         Recorder xr = new Recorder();
-        QueueLedger.Peer producer = l.attach(pr);
-        QueueLedger.Peer consumer = l.attach(cr);
-        QueueLedger.Peer bystander = l.attach(xr);
+        LedgerPeer producer = l.attach(pr);
+        LedgerPeer consumer = l.attach(cr);
+        LedgerPeer bystander = l.attach(xr);
         l.put(producer, QueueFrames.PUT_ASYNC, 0, b("a"));
         l.put(producer, QueueFrames.PUT_ASYNC, 0, b("b"));
         l.join(producer, 5);
@@ -174,7 +174,7 @@ class QueueLedgerTest {
     @Test
     void anAcknowledgementOfMoreThanWasSentIsAProtocolError() {
         QueueLedger l = new QueueLedger("q", 0, false);
-        QueueLedger.Peer p = l.attach(new Recorder());
+        LedgerPeer p = l.attach(new Recorder());
         assertThatThrownBy(() -> l.ack(p, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ACK of 1 items").hasMessageContaining("holds 0");
     }

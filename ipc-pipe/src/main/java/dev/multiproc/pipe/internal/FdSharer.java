@@ -63,24 +63,24 @@ final class FdSharer implements EndTransfer {
     static final String ATTR_SHARER = "sharer";
     static final String ATTR_ID = "id";
 
-    private static final int MAGIC = 0x4D504644; // "MPFD"
-    private static final int VERSION = 2;
-    private static final int REQUEST_BYTES = 40;
-    private static final int REQUEST_MAGIC_OFFSET = 0;
-    private static final int REQUEST_VERSION_OFFSET = 4;
-    private static final int REQUEST_PID_OFFSET = 8;
-    private static final int REQUEST_ID_OFFSET = 16;
-    private static final int REQUEST_TOKEN_OFFSET = 24;
-    private static final int TOKEN_BYTES = 16;
-    private static final int REPLY_STATUS_OFFSET = 0;
-    private static final int REPLY_REASON_OFFSET = 1;
-    private static final byte STATUS_TAKEN = 0;
-    private static final byte STATUS_REFUSED = 1;
+    static final int MAGIC = 0x4D504644; // "MPFD"
+    static final int VERSION = 2;
+    static final int REQUEST_BYTES = 40;
+    static final int REQUEST_MAGIC_OFFSET = 0;
+    static final int REQUEST_VERSION_OFFSET = 4;
+    static final int REQUEST_PID_OFFSET = 8;
+    static final int REQUEST_ID_OFFSET = 16;
+    static final int REQUEST_TOKEN_OFFSET = 24;
+    static final int TOKEN_BYTES = 16;
+    static final int REPLY_STATUS_OFFSET = 0;
+    static final int REPLY_REASON_OFFSET = 1;
+    static final byte STATUS_TAKEN = 0;
+    static final byte STATUS_REFUSED = 1;
     /** Longest reason a reply carries. */
-    private static final int MAX_REASON_BYTES = 4096;
+    static final int MAX_REASON_BYTES = 4096;
     private static final int REQUEST_TIMEOUT_MILLIS = 5_000;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** Last: its constructor uses the constants above. */
     private static final FdSharer INSTANCE = new FdSharer();
 
@@ -167,116 +167,9 @@ final class FdSharer implements EndTransfer {
             }
             return e.end();
         }
-        int fd = take(a.get(ATTR_SHARER), id, d.getPayload().toByteArray(), label, d.getCreatorPid());
+        int fd = FdTaker.take(a.get(ATTR_SHARER), id, d.getPayload().toByteArray(), label, d.getCreatorPid());
         int maxFrame = ChannelConnection.maxFrameBytesOf(d, ContextSettings.LOCAL_MAX_FRAME_BYTES);
         return ChannelConnection.attached(new PipeChannel(fd, label, maxFrame), d, this);
-    }
-
-    /** Client side: asks the exporting process for the fd. */
-    private static int take(String sharer, long id, byte[] token, String label, long ownerPid) {
-        Libc.checkSupported();
-        String what = "cannot take " + label + " from process " + ownerPid;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.newCallState(arena);
-            int sock = Libc.socket(state);
-            if (sock < 0) {
-                throw new IllegalStateException(what + ": socket(2) failed: " + Libc.describe(-sock));
-            }
-            try {
-                int r = Libc.connect(sock, Libc.abstractAddress(arena, sharer), Libc.abstractAddressLength(sharer), state);
-                if (r < 0) {
-                    throw new IllegalStateException(what + ": nothing answers at its fd sharer '" + sharer + "' ("
-                            + Libc.describe(-r) + "); that process exited, or closed the end before this one read it");
-                }
-                MemorySegment request = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + REQUEST_BYTES);
-                int at = FrameCodec.writeHeader(request, 0, REQUEST_BYTES);
-                request.set(INT, at + REQUEST_MAGIC_OFFSET, MAGIC);
-                request.set(INT, at + REQUEST_VERSION_OFFSET, VERSION);
-                request.set(LONG, at + REQUEST_PID_OFFSET, ProcessHandle.current().pid());
-                request.set(LONG, at + REQUEST_ID_OFFSET, id);
-                MemorySegment.copy(token, 0, request, ValueLayout.JAVA_BYTE, at + REQUEST_TOKEN_OFFSET, TOKEN_BYTES);
-                sendAll(sock, request, state, what);
-                return receiveReply(sock, arena, state, what);
-            } finally {
-                Libc.close(sock, state);
-            }
-        }
-    }
-
-    private static void sendAll(int sock, MemorySegment data, MemorySegment state, String what) {
-        long done = 0;
-        while (done < data.byteSize()) {
-            long n = Libc.send(sock, data, done, data.byteSize() - done, 0, state);
-            if (n < 0 && n != -Libc.EINTR) {
-                throw new IllegalStateException(what + ": sending the request failed: " + Libc.describe((int) -n));
-            }
-            done += Math.max(0, n);
-        }
-    }
-
-    /** Reads the reply frame; the fd, if any, comes with its first bytes. */
-    private static int receiveReply(int sock, Arena arena, MemorySegment state, String what) {
-        int capacity = FrameCodec.SHORT_HEADER_BYTES + REPLY_REASON_OFFSET + MAX_REASON_BYTES;
-        MemorySegment data = arena.allocate(capacity);
-        MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
-        iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, capacity);
-        MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
-        MemorySegment msg = arena.allocate(Libc.MSGHDR_SIZE, 8);
-        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_IOV_OFFSET, iov);
-        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_IOVLEN_OFFSET, 1);
-        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_CONTROL_OFFSET, control);
-        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET, Libc.CMSG_FD_SPACE);
-        long n;
-        do {
-            n = Libc.recvmsg(sock, msg, Libc.MSG_CMSG_CLOEXEC, state);
-        } while (n == -Libc.EINTR);
-        if (n < 0) {
-            throw new IllegalStateException(what + ": receiving the reply failed: " + Libc.describe((int) -n));
-        }
-        int fd = -1;
-        long controlLength = msg.get(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET);
-        if (controlLength >= Libc.CMSG_FD_LEN
-                && control.get(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET) == Libc.SOL_SOCKET
-                && control.get(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET) == Libc.SCM_RIGHTS
-                && (msg.get(ValueLayout.JAVA_INT, Libc.MSGHDR_FLAGS_OFFSET) & Libc.MSG_CTRUNC) == 0) {
-            fd = control.get(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET);
-        }
-        long got = n;
-        long length;
-        while ((length = FrameCodec.readHeader(data, 0, got, REPLY_REASON_OFFSET + MAX_REASON_BYTES)) == FrameCodec.INCOMPLETE
-                || got < FrameCodec.SHORT_HEADER_BYTES + length) {
-            long r = Libc.read(sock, data, got, capacity - got, state);
-            if (r == -Libc.EINTR) {
-                continue;
-            }
-            if (r <= 0) {
-                closeReceived(fd, state);
-                throw new IllegalStateException(what + ": its fd sharer closed the connection after " + got
-                        + " bytes of its reply");
-            }
-            got += r;
-        }
-        int payload = FrameCodec.SHORT_HEADER_BYTES;
-        byte status = length > 0 ? data.get(ValueLayout.JAVA_BYTE, payload + REPLY_STATUS_OFFSET) : -1;
-        if (status == STATUS_TAKEN && fd >= 0) {
-            return fd;
-        }
-        closeReceived(fd, state);
-        if (status == STATUS_TAKEN) {
-            throw new IllegalStateException(what + ": the reply carried no file descriptor (control length "
-                    + controlLength + ")");
-        }
-        byte[] reason = new byte[(int) Math.max(0, length - REPLY_REASON_OFFSET)];
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, payload + REPLY_REASON_OFFSET, reason, 0, reason.length);
-        throw new IllegalStateException(what + ": " + (reason.length == 0 ? "no reason given"
-                : new String(reason, StandardCharsets.UTF_8)));
-    }
-
-    private static void closeReceived(int fd, MemorySegment state) {
-        if (fd >= 0) {
-            Libc.close(fd, state);
-        }
     }
 
     /** Serves one request on the server thread. */

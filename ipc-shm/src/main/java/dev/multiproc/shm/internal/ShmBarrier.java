@@ -1,7 +1,6 @@
 package dev.multiproc.shm.internal;
 
 import dev.multiproc.spi.wait.Deadline;
-import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcBarrier;
 
 import java.io.Serial;

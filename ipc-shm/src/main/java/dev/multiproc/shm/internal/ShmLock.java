@@ -1,6 +1,5 @@
 package dev.multiproc.shm.internal;
 
-import dev.multiproc.spi.wait.Deadline;
 import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.Held;

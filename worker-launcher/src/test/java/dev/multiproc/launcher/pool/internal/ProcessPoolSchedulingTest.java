@@ -204,7 +204,7 @@ class ProcessPoolSchedulingTest {
                 return pulled.getAndIncrement();
             }
         };
-        int bound = Math.max(16, 2 * ProcessPool.IMAP_CHUNKS_AHEAD_PER_WORKER);
+        int bound = Math.max(16, 2 * TaskSubmitter.IMAP_CHUNKS_AHEAD_PER_WORKER);
         Iterator<Long> it = p.imap(x -> (long) x * x, infinite);
         assertThat(pulled.get()).isLessThanOrEqualTo(bound);
         for (long i = 0; i < 1000; i++) {

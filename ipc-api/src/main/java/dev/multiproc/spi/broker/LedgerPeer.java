@@ -1,0 +1,41 @@
+package dev.multiproc.spi.broker;
+
+import java.util.ArrayDeque;
+
+/**
+ * What the {@link QueueLedger} knows of one connected process: its demand, the items sent to it
+ * and not yet acknowledged, whether it is sent items ahead, and the taskDone() backing it holds.
+ * Not thread-safe: the ledger's.
+ */
+final class LedgerPeer {
+    final PeerSink sink;
+    long pid;
+    /** Threads of this process waiting, not yet sent an item. */
+    int demand;
+    /** Sent, not yet acknowledged, in the order sent. */
+    final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
+    long unackedBytes;
+    /** Unacked items that a waiting thread asked for (the rest are parked). */
+    int demandedInFlight;
+    int prefetchTarget;
+    /** Was sent items ahead since it last heard PUSH_OFF: it may wait without demanding. */
+    boolean pushed;
+    boolean consumer;
+    boolean recalling;
+    /** Items this process took and has not marked done (joinable queues). */
+    long taskCredit;
+
+    LedgerPeer(PeerSink sink) {
+        this.sink = sink;
+    }
+
+    /** @return items held by the process with no thread waiting for them */
+    int parked() {
+        return unacked.size() - demandedInFlight;
+    }
+
+    @Override
+    public String toString() {
+        return "process " + pid;
+    }
+}
