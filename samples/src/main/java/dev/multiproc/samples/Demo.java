@@ -29,7 +29,7 @@ public final class Demo {
      */
     public static void main(String[] args) throws Exception {
         System.out.println("Multiproc demo: main process " + Multiproc.currentProcess()
-                + ", " + Multiproc.cpuCount() + " CPUs");
+                + ", " + Multiproc.cpuCount() + " CPUs, " + launchedFrom());
         try (Context ctx = Multiproc.context("pipe")) {
             echoOverAPipe(ctx);
             workersShareAQueueACounterAndALock(ctx);
@@ -85,10 +85,15 @@ public final class Demo {
         System.out.println("2. queue: 3 workers summed 1..1000 = " + sum.get() + ", largest " + largest.get());
     }
 
+    /** @return whether this program's classes came from the module path or the class path */
+    private static String launchedFrom() {
+        return Demo.class.getModule().isNamed() ? "on the module path" : "on the class path";
+    }
+
     private static void aPoolMapsAFunction(Context ctx) {
         try (Pool pool = ctx.pool(2)) {
             List<Integer> squares = pool.map(x -> x * x, IntStream.rangeClosed(1, 10).boxed().toList());
-            String where = pool.apply(() -> Multiproc.currentProcess().name());
+            String where = pool.apply(() -> Multiproc.currentProcess().name() + ", " + launchedFrom());
             System.out.println("3. pool:  squares " + squares + "; a task ran in " + where);
         }
     }

@@ -157,7 +157,7 @@ public final class ProcessStartBenchmark {
     private double sampleRaw(ServerSocketChannel server, String options) throws Exception {
         List<String> command = new ArrayList<>(LaunchSpec.inherited()
                 .withJvmOptions(options.isEmpty() ? List.of() : List.of(options.split(" ")))
-                .command(ReadyProbe.class.getName(), List.of()));
+                .command(ReadyProbe.class, List.of()));
         command.add(socket.toString());
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(command).inheritIO().start();

@@ -30,6 +30,7 @@ import java.util.concurrent.locks.LockSupport;
  * (its arena closed) while another thread sleeps on it; callers wait in bounded slices and find
  * the segment closed when they wake. Thread-safe.
  */
+@SuppressWarnings("restricted") // links syscall(2): the JVM grants this module native access
 public final class Futex {
     /** System property: {@code false} forces the polling fallback (to test it on Linux). */
     public static final String FUTEX_PROPERTY = ContextSettings.FUTEX;

@@ -89,7 +89,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             byte[] targetBytes = services.serializer().serialize(target);
             ContextChildren children = ContextChildren.of(services);
             ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
-            List<String> command = spec.command(ChildMain.class.getName(), services.settings().jvmOptions());
+            List<String> command = spec.command(ChildMain.class, services.settings().jvmOptions());
             Process p;
             try {
                 p = new ProcessBuilder(command).start();

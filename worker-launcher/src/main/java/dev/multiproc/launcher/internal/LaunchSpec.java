@@ -12,10 +12,15 @@ import java.util.Objects;
 
 /**
  * How a child JVM is started: this JVM's {@code java}, its class path (manifest-only jars
- * expanded, see {@link ClassPaths}), the module and native-access options it was started with,
- * its {@code java.library.path} and {@code stdout/stderr.encoding},
- * the options of {@code -Dmultiproc.jvmOptions}, and extra options given by the caller (a pool
- * passes {@code PoolOptions.jvmOptions()}). Immutable.
+ * expanded, see {@link ClassPaths}) and module path, the module and native-access options it was
+ * started with, its {@code java.library.path} and {@code stdout/stderr.encoding}, the options of
+ * {@code -Dmultiproc.jvmOptions}, and extra options given by the caller (a pool passes
+ * {@code PoolOptions.jvmOptions()}). Immutable.
+ *
+ * <p>A child is launched the way this JVM was: when the child's main class is in a named module
+ * (the library on the module path), the child runs it with {@code -m module/class} and also
+ * resolves this JVM's main module, so the application's own modules (whose classes its tasks
+ * and messages name) are in the child's module graph as they are in the parent's.
  */
 public final class LaunchSpec {
     /**
@@ -28,11 +33,13 @@ public final class LaunchSpec {
     /** Options of this JVM that a child needs too, as given on the command line. */
     private static final List<String> INHERITED_PREFIXES = List.of(
             "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
+            "--limit-modules", "--patch-module", "--upgrade-module-path",
             "--sun-misc-unsafe-memory-access", "--enable-preview", "-Dmultiproc.", "-Dchronicle.",
             "-Djava.library.path=");
     /** Of those, the ones that may take their value as the next argument. */
     private static final List<String> TWO_TOKEN_OPTIONS = List.of(
-            "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access");
+            "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
+            "--limit-modules", "--patch-module", "--upgrade-module-path");
 
     /** System properties of this JVM a child gets too, when set. */
     private static final List<String> PROPAGATED_PROPERTIES = List.of(
@@ -42,11 +49,18 @@ public final class LaunchSpec {
 
     private final String javaExecutable;
     private final List<String> classPath;
+    /** This JVM's {@code --module-path} as given, or null on the class path alone. */
+    private final String modulePath;
+    /** This JVM's main module ({@code -m module/class}), or null. */
+    private final String mainModule;
     private final List<String> jvmOptions;
 
-    private LaunchSpec(String javaExecutable, List<String> classPath, List<String> jvmOptions) {
+    private LaunchSpec(String javaExecutable, List<String> classPath, String modulePath, String mainModule,
+                       List<String> jvmOptions) {
         this.javaExecutable = javaExecutable;
         this.classPath = List.copyOf(classPath);
+        this.modulePath = modulePath;
+        this.mainModule = mainModule;
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
@@ -65,7 +79,9 @@ public final class LaunchSpec {
                     options.add("-D" + property + "=" + value);
                 }
             }
-            spec = new LaunchSpec(findJavaExecutable(), ClassPaths.expand(System.getProperty("java.class.path")), options);
+            spec = new LaunchSpec(findJavaExecutable(), ClassPaths.expand(System.getProperty("java.class.path")),
+                    blankToNull(System.getProperty("jdk.module.path")), blankToNull(System.getProperty("jdk.module.main")),
+                    options);
             inherited = spec;
         }
         return spec;
@@ -84,7 +100,7 @@ public final class LaunchSpec {
             }
             all.add(o);
         }
-        return new LaunchSpec(javaExecutable, classPath, all);
+        return new LaunchSpec(javaExecutable, classPath, modulePath, mainModule, all);
     }
 
     /** @return the {@code java} executable children run */
@@ -103,18 +119,33 @@ public final class LaunchSpec {
     }
 
     /**
-     * @param mainClass  the class whose {@code main} the child runs
+     * @param mainClass  the class whose {@code main} the child runs; in a named module, the child
+     *                   runs it as that module's main class
      * @param configured the context's JVM options ({@link ContextSettings#jvmOptions()}), after the inherited ones
      * @return the full command line
      */
-    public List<String> command(String mainClass, List<String> configured) {
+    public List<String> command(Class<?> mainClass, List<String> configured) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.addAll(jvmOptions);
         command.addAll(configured);
-        command.add("-cp");
-        command.add(String.join(File.pathSeparator, classPath));
-        command.add(mainClass);
+        if (modulePath != null) {
+            command.add("--module-path=" + modulePath);
+        }
+        Module module = mainClass.getModule();
+        if (module.isNamed() && mainModule != null && !mainModule.equals(module.getName())) {
+            command.add("--add-modules=" + mainModule);
+        }
+        if (!classPath.isEmpty()) {
+            command.add("-cp");
+            command.add(String.join(File.pathSeparator, classPath));
+        }
+        if (module.isNamed()) {
+            command.add("-m");
+            command.add(module.getName() + "/" + mainClass.getName());
+        } else {
+            command.add(mainClass.getName());
+        }
         return command;
     }
 
@@ -147,12 +178,17 @@ public final class LaunchSpec {
                 "cannot find the java executable of this JVM: " + fromHome + " is missing and the OS does not say"));
     }
 
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
     private static boolean isWindows() {
         return System.getProperty("os.name", "").startsWith("Windows");
     }
 
     @Override
     public String toString() {
-        return "LaunchSpec[" + javaExecutable + ", options " + jvmOptions + ", " + classPath.size() + " class-path entries]";
+        return "LaunchSpec[" + javaExecutable + ", options " + jvmOptions + ", " + classPath.size() + " class-path entries"
+                + (modulePath == null ? "" : ", module path " + modulePath) + "]";
     }
 }

@@ -27,14 +27,23 @@ class LaunchSpecTest {
     @Test
     void commandRunsThisJavaWithTheClassPathAndExtraOptions() {
         LaunchSpec spec = LaunchSpec.inherited().withJvmOptions(List.of("-Xmx64m", "-Dx=1"));
-        List<String> command = spec.command("dev.example.Main", List.of());
+        List<String> command = spec.command(LaunchSpecTest.class, List.of());
 
         assertThat(Files.isExecutable(Path.of(command.getFirst()))).isTrue();
-        assertThat(command).endsWith("-cp", String.join(File.pathSeparator, spec.classPath()), "dev.example.Main");
+        assertThat(command).endsWith("-cp", String.join(File.pathSeparator, spec.classPath()), LaunchSpecTest.class.getName());
         assertThat(command).containsSubsequence("-Xmx64m", "-Dx=1", "-cp");
         assertThat(spec.classPath()).isNotEmpty();
         // This test runs under Surefire, whose java.class.path is a manifest-only jar: it is expanded.
         assertThat(spec.classPath()).anyMatch(e -> e.endsWith("test-classes") || e.endsWith("test-classes/"));
+    }
+
+    @Test
+    void moduleOptionsAreKeptButTheModulePathAndMainModuleAreNot() {
+        List<String> input = List.of("--module-path=/app/mods", "-Djdk.module.main=app", "--limit-modules=app,java.sql",
+                "--patch-module", "app=/tmp/patch", "--upgrade-module-path=/up", "--add-modules=java.sql");
+        assertThat(LaunchSpec.inheritedOptions(input)).containsExactly(
+                "--limit-modules=app,java.sql", "--patch-module", "app=/tmp/patch", "--upgrade-module-path=/up",
+                "--add-modules=java.sql");
     }
 
     @Test

@@ -1,12 +1,12 @@
 package dev.multiproc.pipe.queue.internal;
 
+import dev.multiproc.Context;
 import dev.multiproc.IpcQueue;
 import dev.multiproc.JoinableQueue;
+import dev.multiproc.Multiproc;
 import dev.multiproc.QueueClosedException;
 import dev.multiproc.SerializationException;
 import dev.multiproc.Serializer;
-import dev.multiproc.internal.DefaultContext;
-import dev.multiproc.pipe.queue.PipeQueues;
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.broker.QueueClient;
 import dev.multiproc.spi.broker.QueueDescriptor;
@@ -43,12 +43,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class QueueBrokerClientTest {
     private static final UnixBrokerEndpoints ENDPOINTS = new UnixBrokerEndpoints(ContextSettings.process().socketDirectory());
     private final Serializer serializer = Serializer.standard();
-    private DefaultContext ctx;
+    private Context ctx;
     private final List<QueueClient> clients = new ArrayList<>();
 
     @BeforeEach
     void open() {
-        ctx = new DefaultContext(ContextSettings.fromSystemProperties("pipe"), Serializer.standard());
+        ctx = Multiproc.context("pipe");
     }
 
     @AfterEach
@@ -91,7 +91,7 @@ class QueueBrokerClientTest {
 
     @Test
     void itemsGoThroughInOrderAndSizeIsExactAfterPut() throws Exception {
-        IpcQueue<Object> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<Object> q = ctx.queue(0);
         q.put("a");
         q.put(2);
         q.put(List.of(3L));
@@ -108,7 +108,7 @@ class QueueBrokerClientTest {
 
     @Test
     void fourProducersAndFourConsumersDeliverEveryItemExactlyOnceInProducerOrder() throws Exception {
-        IpcQueue<int[]> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<int[]> q = ctx.queue(0);
         int producers = 4;
         int consumers = 4;
         int perProducer = 5_000;
@@ -167,7 +167,7 @@ class QueueBrokerClientTest {
 
     @Test
     void largeItemsTravelWholeBothWaysAndAnItemOverTheFrameLimitFailsInTheCaller() throws Exception {
-        IpcQueue<byte[]> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<byte[]> q = ctx.queue(0);
         IpcQueue<byte[]> other = otherProcess(q);
         byte[] medium = new byte[20_000];
         byte[] large = new byte[3 << 20];
@@ -194,7 +194,7 @@ class QueueBrokerClientTest {
 
     @Test
     void anInterruptedTakeConsumesNothing() throws Exception {
-        IpcQueue<String> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<String> q = ctx.queue(0);
         IpcQueue<String> other = otherProcess(q);
         CountDownLatch started = new CountDownLatch(1);
         Thread taker = Thread.ofPlatform().start(() -> {
@@ -217,7 +217,7 @@ class QueueBrokerClientTest {
 
     @Test
     void anUnserializableItemFailsInTheCallerAndNothingIsEnqueued() throws Exception {
-        IpcQueue<Object> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<Object> q = ctx.queue(0);
         assertThatThrownBy(() -> q.put(new Object())).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("java.lang.Object");
         assertThat(q.size()).isZero();
@@ -227,7 +227,7 @@ class QueueBrokerClientTest {
 
     @Test
     void pollReturnsNullAtOnceAndTimeoutsAreHonoured() throws Exception {
-        IpcQueue<String> q = PipeQueues.queue(ctx, 1);
+        IpcQueue<String> q = ctx.queue(1);
         long t0 = System.nanoTime();
         assertThat(q.poll()).isNull();
         assertThat(q.poll(Duration.ofMillis(100))).isNull();
@@ -246,7 +246,7 @@ class QueueBrokerClientTest {
 
     @Test
     void putBlocksWhileFullUntilAnotherProcessTakes() throws Exception {
-        IpcQueue<Integer> q = PipeQueues.queue(ctx, 2);
+        IpcQueue<Integer> q = ctx.queue(2);
         q.put(1);
         q.put(2);
         CountDownLatch started = new CountDownLatch(1);
@@ -270,7 +270,7 @@ class QueueBrokerClientTest {
 
     @Test
     void closeEndsThisProcessesUseOnlyAndWakesItsBlockedTakers() throws Exception {
-        IpcQueue<String> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<String> q = ctx.queue(0);
         IpcQueue<String> other = otherProcess(q);
         CompletableFuture<String> blocked = CompletableFuture.supplyAsync(() -> {
             try {
@@ -290,7 +290,7 @@ class QueueBrokerClientTest {
 
     @Test
     void whenTheOwnerClosesABlockedTakerGetsAClearException() throws Exception {
-        IpcQueue<String> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<String> q = ctx.queue(0);
         IpcQueue<String> other = otherProcess(q);
         CompletableFuture<String> blocked = CompletableFuture.supplyAsync(() -> {
             try {
@@ -311,7 +311,7 @@ class QueueBrokerClientTest {
 
     @Test
     void itemsSentToAConsumerWhoseConnectionDropsGoBackToTheHead() throws Exception {
-        IpcQueue<String> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<String> q = ctx.queue(0);
         q.put("first");
         q.put("second");
         QueueDescriptor d = descriptor(q);
@@ -333,7 +333,7 @@ class QueueBrokerClientTest {
 
     @Test
     void joinReturnsOnceEveryItemIsDoneFromAnyProcessAndTaskDoneTooOftenFails() throws Exception {
-        JoinableQueue<Integer> q = PipeQueues.joinableQueue(ctx, 0);
+        JoinableQueue<Integer> q = ctx.joinableQueue(0);
         JoinableQueue<Integer> worker = otherProcess(q);
         for (int i = 0; i < 10; i++) {
             q.put(i);
@@ -362,7 +362,7 @@ class QueueBrokerClientTest {
 
     @Test
     void aLoneConsumersItemsAreRecalledWhenAnotherConsumerWaits() throws Exception {
-        IpcQueue<Integer> q = PipeQueues.queue(ctx, 0);
+        IpcQueue<Integer> q = ctx.queue(0);
         IpcQueue<Integer> a = otherProcess(q);
         IpcQueue<Integer> b = otherProcess(q);
         for (int i = 0; i < 100; i++) {
