@@ -1,5 +1,8 @@
 package dev.multiproc.spi;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Runs clean-up steps that must all run even when one fails, and loses no failure: the first
  * is thrown at the end by {@link #rethrow()}, later ones are added to it as suppressed
@@ -12,7 +15,26 @@ package dev.multiproc.spi;
  * }</pre>
  */
 public final class Cleanup {
+    private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
     private RuntimeException failure;
+
+    /**
+     * Closes a resource where a failure to close has nobody to go to: on a path that already
+     * failed, or one that is shutting down. The failure is logged at debug level, naming the
+     * resource.
+     *
+     * @param resource what to close; null is ignored
+     */
+    public static void closeQuietly(AutoCloseable resource) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            LOG.debug("closing {} failed", resource, e);
+        }
+    }
 
     /**
      * Closes a resource; a checked failure is kept wrapped in an {@link IllegalStateException}

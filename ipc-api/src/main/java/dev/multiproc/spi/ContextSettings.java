@@ -1,6 +1,5 @@
 package dev.multiproc.spi;
 
-import dev.multiproc.FrameTooLargeException;
 import dev.multiproc.spi.wait.WaitStrategy;
 
 import java.nio.file.Files;
@@ -238,25 +237,6 @@ public final class ContextSettings {
      */
     public ContextSettings forTransport(String other) {
         return other.equals(transport) ? this : new ContextSettings(other, source);
-    }
-
-    /**
-     * @param length a frame length, sent or announced by a peer
-     * @throws FrameTooLargeException if it is negative or over {@link #maxFrameBytes()}
-     */
-    public void checkFrameLength(long length) {
-        checkFrameLength(length, maxFrameBytes);
-    }
-
-    /**
-     * @param length a frame length
-     * @param limit  the maximum
-     * @throws FrameTooLargeException if it is negative or over the limit
-     */
-    public static void checkFrameLength(long length, long limit) {
-        if (length < 0 || length > limit) {
-            throw new FrameTooLargeException(length, limit);
-        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.multiproc.spi.broker;
 
 import dev.multiproc.ConnectionClosedException;
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
 import org.slf4j.Logger;
@@ -135,7 +136,7 @@ final class BrokerConnections {
             return;
         }
         c.key.cancel();
-        closeQuietly(c.channel);
+        Cleanup.closeQuietly(c.channel);
         ledger.detach(c.peer);
         runDeferred.run();
     }
@@ -143,16 +144,9 @@ final class BrokerConnections {
     /** Closes every connection (the broker stops). */
     void closeAll() {
         for (ClientProxy c : connections) {
-            closeQuietly(c.channel);
+            Cleanup.closeQuietly(c.channel);
         }
         connections.clear();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.debug("closing {} failed", c, e);
-        }
-    }
 }

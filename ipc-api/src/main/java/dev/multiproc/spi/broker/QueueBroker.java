@@ -2,6 +2,7 @@ package dev.multiproc.spi.broker;
 
 import dev.multiproc.IpcException;
 import dev.multiproc.QueueClosedException;
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.frame.FrameWriter;
 import dev.multiproc.spi.wait.ReadTurns;
 import org.slf4j.Logger;
@@ -114,8 +115,8 @@ public final class QueueBroker implements AutoCloseable {
             broker.thread.start();
             return broker;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(selector);
-            closeQuietly(listener);
+            Cleanup.closeQuietly(selector);
+            Cleanup.closeQuietly(listener);
             throw new IpcException("cannot create the broker socket of a new queue " + name + ": " + e, e);
         }
     }
@@ -370,22 +371,13 @@ public final class QueueBroker implements AutoCloseable {
         lock.lock();
         try {
             connections.closeAll();
-            closeQuietly(selector);
-            closeQuietly(listener);
+            Cleanup.closeQuietly(selector);
+            Cleanup.closeQuietly(listener);
         } finally {
             lock.unlock();
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing {} failed", c, e);
-            }
-        }
-    }
 
     @Override
     public String toString() {

@@ -11,12 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongConsumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -146,19 +146,7 @@ public final class QueueClient implements ByteQueue {
             checkUsable();
             return;
         }
-        long id = replies.next();
-        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
-        out.put(QueueFrames.PUT_WAIT, id, item);
-        out.flush(Urgency.NOW);
-        try {
-            PendingReplies.await(reply, -1);
-        } catch (InterruptedException e) {
-            if (cancel(id, reply).status() == QueueFrames.OK) {
-                Thread.currentThread().interrupt(); // it went in before the cancel: report success
-                return;
-            }
-            throw e;
-        }
+        awaitOrCancel(ask(out, id -> out.put(QueueFrames.PUT_WAIT, id, item)), -1);
     }
 
     @Override
@@ -169,27 +157,12 @@ public final class QueueClient implements ByteQueue {
         }
         FrameCodec.checkLength(item.length, queue.maxFrameBytes());
         BrokerLink out = connected();
-        long id = replies.next();
-        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
         long nanos = deadline.isTimed() ? deadline.remainingNanos() : -1;
-        out.put(nanos == 0 ? QueueFrames.PUT_NOWAIT : QueueFrames.PUT_WAIT, id, item);
-        out.flush(Urgency.NOW);
         if (nanos == 0) {
-            return PendingReplies.awaitUninterruptibly(reply).status() == QueueFrames.OK;
+            Asked asked = ask(out, id -> out.put(QueueFrames.PUT_NOWAIT, id, item));
+            return PendingReplies.awaitUninterruptibly(asked.reply()).status() == QueueFrames.OK;
         }
-        try {
-            Reply r = PendingReplies.await(reply, nanos);
-            if (r != null) {
-                return r.status() == QueueFrames.OK;
-            }
-        } catch (InterruptedException e) {
-            if (cancel(id, reply).status() == QueueFrames.OK) {
-                Thread.currentThread().interrupt();
-                return true;
-            }
-            throw e;
-        }
-        return cancel(id, reply).status() == QueueFrames.OK;
+        return awaitOrCancel(ask(out, id -> out.put(QueueFrames.PUT_WAIT, id, item)), nanos).status() == QueueFrames.OK;
     }
 
     // ---------------------------------------------------------------- consuming
@@ -204,11 +177,7 @@ public final class QueueClient implements ByteQueue {
     @Override
     public long size() {
         BrokerLink out = connected();
-        long id = replies.next();
-        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
-        out.size(id);
-        out.flush(Urgency.NOW);
-        return PendingReplies.awaitUninterruptibly(reply).value();
+        return PendingReplies.awaitUninterruptibly(ask(out, out::size).reply()).value();
     }
 
     @Override
@@ -229,30 +198,14 @@ public final class QueueClient implements ByteQueue {
             out.flush(Urgency.BURST);
             return;
         }
-        long id = replies.next();
-        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
-        out.doneCheck(id);
-        out.flush(Urgency.NOW);
-        PendingReplies.awaitUninterruptibly(reply);
+        PendingReplies.awaitUninterruptibly(ask(out, out::doneCheck).reply());
     }
 
     @Override
     public boolean join(Deadline timeout) throws InterruptedException {
         BrokerLink out = connected();
-        long id = replies.next();
-        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
-        out.join(id);
-        out.flush(Urgency.NOW);
         long nanos = timeout.isTimed() ? timeout.remainingNanos() : -1;
-        try {
-            if (PendingReplies.await(reply, nanos) != null) {
-                return true;
-            }
-        } catch (InterruptedException e) {
-            cancel(id, reply);
-            throw e;
-        }
-        return cancel(id, reply).status() == QueueFrames.OK;
+        return awaitOrCancel(ask(out, out::join), nanos).status() == QueueFrames.OK;
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -337,24 +290,11 @@ public final class QueueClient implements ByteQueue {
         try {
             checkUsable();
             if (link == null) {
-                // An interrupt would abort the connect and close the channel: it is set aside and
-                // given back to the caller, and a connect it aborted midway is tried again.
-                boolean interrupted = Thread.interrupted();
                 try {
-                    while (link == null) {
-                        try {
-                            link = new RemoteLink(this, endpoints);
-                        } catch (ClosedByInterruptException e) {
-                            interrupted |= Thread.interrupted();
-                        }
-                    }
+                    link = RemoteLink.connect(this, endpoints);
                 } catch (IOException e) {
                     failure = ownerGone("cannot connect to " + queue.address() + " (" + e + ")");
                     throw failure;
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
                 }
             }
             return link;
@@ -391,12 +331,50 @@ public final class QueueClient implements ByteQueue {
         return closed ? closedException() : failure;
     }
 
-    /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
-    private Reply cancel(long id, CompletableFuture<Reply> reply) {
-        BrokerLink out = link;
-        out.cancel(id);
+    /** A request sent to the broker, and its answer to come. */
+    private record Asked(long id, CompletableFuture<Reply> reply) {
+    }
+
+    /** Sends a request (written by {@code send} with its id) at once; its answer is to come. */
+    private Asked ask(BrokerLink out, LongConsumer send) {
+        long id = replies.next();
+        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
+        send.accept(id);
         out.flush(Urgency.NOW);
-        return PendingReplies.awaitUninterruptibly(reply);
+        return new Asked(id, reply);
+    }
+
+    /**
+     * Waits for an answer; at the timeout, or when interrupted, cancels the request and returns
+     * its final answer. The broker may have applied the request before the cancel: the answer is
+     * then OK, and an interrupt is kept set for the caller, as it came after the success.
+     *
+     * @param nanos how long to wait; negative waits without a timeout
+     * @throws InterruptedException if interrupted and the request did not succeed
+     */
+    private Reply awaitOrCancel(Asked asked, long nanos) throws InterruptedException {
+        try {
+            Reply r = PendingReplies.await(asked.reply(), nanos);
+            if (r != null) {
+                return r;
+            }
+        } catch (InterruptedException e) {
+            Reply last = cancel(asked);
+            if (last.status() == QueueFrames.OK) {
+                Thread.currentThread().interrupt();
+                return last;
+            }
+            throw e;
+        }
+        return cancel(asked);
+    }
+
+    /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
+    private Reply cancel(Asked asked) {
+        BrokerLink out = link;
+        out.cancel(asked.id());
+        out.flush(Urgency.NOW);
+        return PendingReplies.awaitUninterruptibly(asked.reply());
     }
 
     // ---------------------------------------------------------------- the broker's answers

@@ -1,5 +1,6 @@
 package dev.multiproc.spi.broker;
 
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
 import dev.multiproc.spi.wait.ReadTurns;
@@ -8,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -62,6 +64,32 @@ final class RemoteLink implements BrokerLink {
     private volatile boolean writeFailed;
 
     /**
+     * Connects to the broker. An interrupt would abort the connect and close the channel: it is
+     * set aside and given back to the caller, and a connect it aborted midway is tried again.
+     *
+     * @param client    the client the link serves
+     * @param endpoints how the transport reaches the broker
+     * @return the link, its reader thread started
+     * @throws IOException if the broker cannot be reached
+     */
+    static RemoteLink connect(QueueClient client, BrokerEndpoints endpoints) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return new RemoteLink(client, endpoints);
+                } catch (ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
      * Connects.
      *
      * @param client    the client it serves
@@ -78,7 +106,7 @@ final class RemoteLink implements BrokerLink {
             r = Selector.open();
             ch.register(r, SelectionKey.OP_READ);
         } catch (IOException e) {
-            closeQuietly(r);
+            Cleanup.closeQuietly(r);
             ch.close();
             throw e;
         }
@@ -242,7 +270,7 @@ final class RemoteLink implements BrokerLink {
                 Thread.currentThread().interrupt();
             }
         }
-        closeQuietly(readable);
+        Cleanup.closeQuietly(readable);
         sink.close();
     }
 
@@ -337,13 +365,4 @@ final class RemoteLink implements BrokerLink {
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing {} failed", c, e);
-            }
-        }
-    }
 }

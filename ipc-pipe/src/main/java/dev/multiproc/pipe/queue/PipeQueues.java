@@ -21,14 +21,14 @@ import dev.multiproc.spi.queue.QueueHandle;
  * context's socket directory) with one selector thread ({@code multiproc-queue-broker-*}, daemon)
  * that owns the queue's state, a {@code QueueLedger}. Every other process that uses the queue
  * connects to it on first use, one connection per process shared by all its threads and handles
- * (a reader and a writer thread, {@code multiproc-queue-reader/writer-*}, daemon; a thread
- * waiting in {@code take()} reads the socket itself while the reader thread steps aside, so an
- * item wakes it straight from the socket); the creating
- * process itself applies its calls to the ledger in place, under the broker's lock, without a
- * socket hop; a thread of the creating process that waits in {@code take()} serves the broker's
- * sockets itself while it waits (the broker thread steps aside), so it wakes straight from the
- * socket instead of through the broker thread (only plain platform threads do this; pool and
- * virtual threads wait on a condition, since a selector wait is not a managed block). A handle, when serialized, carries only the socket path and the queue's shape, so it
+ * (with a reader thread, {@code multiproc-queue-reader-*}, daemon; a thread waiting in
+ * {@code take()} reads the socket itself while the reader thread steps aside, so an item wakes it
+ * straight from the socket). The creating process applies its own calls to the ledger in place,
+ * under the broker's lock, without a socket hop; a thread of the creating process that waits in
+ * {@code take()} serves the broker's sockets itself while it waits (the broker thread steps aside),
+ * so it too wakes straight from the socket (only plain platform threads do this; pool and virtual
+ * threads wait on a condition, since a selector wait is not a managed block). A handle, when
+ * serialized, carries only the socket path, the queue's shape and its serializer, so it
  * can be captured by a lambda, sent to a child, or sent through another queue or a Connection.
  * <ul>
  * <li><b>Exactly once, FIFO per producer.</b> The broker keeps one FIFO and applies each
@@ -40,8 +40,9 @@ import dev.multiproc.spi.queue.QueueHandle;
  *     {@code take()} returned has that item delivered again (never lost, at worst twice). A process
  *     that exits normally or closes the queue sends them first.</li>
  * <li><b>Streaming.</b> Puts to an unbounded queue are sent without waiting for a reply, many frames
- *     per {@code write(2)} (a producer in a tight loop hands batches to its writer thread; an
- *     occasional put is written at once); the broker reads many frames per {@code read(2)} and
+ *     per {@code write(2)} (the core's coalescing {@code FrameWriter}: an occasional put is written at
+ *     once, a burst is gathered and written by the caller or its flusher); the broker reads many
+ *     frames per {@code read(2)} and
  *     writes each connection's output with one gathering write per loop. A process that is the only
  *     consumer is sent up to 256 items (at most 1 MiB) ahead of its takes, and its threads then
  *     wait without a request round trip. When another process starts consuming, the first is told

@@ -1,6 +1,7 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.AuthenticationException;
+import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.wire.Hello;
 import org.slf4j.Logger;
@@ -75,7 +76,7 @@ final class ControlListener implements AutoCloseable {
             restrictToOwner(path);
             return new ControlListener(path, childId, key, server);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(server);
+            Cleanup.closeQuietly(server);
             deleteQuietly(path);
             throw new UncheckedIOException(new IOException("cannot bind the control socket " + path
                     + " (" + path.toString().length() + " characters) for child " + childId + ": " + e, e));
@@ -126,7 +127,7 @@ final class ControlListener implements AutoCloseable {
             }
             candidate = channel;
             if (closed.get()) {
-                closeQuietly(channel);
+                Cleanup.closeQuietly(channel);
                 return null;
             }
             try {
@@ -139,10 +140,10 @@ final class ControlListener implements AutoCloseable {
                 return channel;
             } catch (AuthenticationException e) {
                 LOG.warn("dropped a control connection on {}: {}", path, e.getMessage());
-                closeQuietly(channel);
+                Cleanup.closeQuietly(channel);
             } catch (IOException e) {
                 LOG.debug("control connection on {} failed before authentication: {}", path, e.toString());
-                closeQuietly(channel);
+                Cleanup.closeQuietly(channel);
             } finally {
                 candidate = null;
             }
@@ -169,7 +170,7 @@ final class ControlListener implements AutoCloseable {
         close();
         SocketChannel c = candidate;
         if (c != null && !authenticated) {
-            closeQuietly(c);
+            Cleanup.closeQuietly(c);
         }
     }
 
@@ -177,20 +178,11 @@ final class ControlListener implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            closeQuietly(server);
+            Cleanup.closeQuietly(server);
             deleteQuietly(path);
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing {} failed: {}", c, e.toString());
-            }
-        }
-    }
 
     private static void deleteQuietly(Path path) {
         try {

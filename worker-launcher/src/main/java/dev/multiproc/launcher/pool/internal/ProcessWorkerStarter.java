@@ -69,9 +69,9 @@ final class ProcessWorkerStarter implements WorkerStarter {
         }
 
         /**
-         * Waits through {@link PolledReceive}: with a blocking read, each task the worker took
-         * out of the socket woke the pool's reader for nothing. Measured with the caller and the
-         * worker on different CPUs: {@code applyAsync(noop).get()} 23.5-25.3 us against 54-56 us.
+         * Waits through {@link PolledReceive}: with a blocking read, each task the worker takes
+         * out of the socket would wake the pool's reader for nothing (PoolBenchmark's latency
+         * table shows the difference).
          */
         @Override
         public byte[] receive() {

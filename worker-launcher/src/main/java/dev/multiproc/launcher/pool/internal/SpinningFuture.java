@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A {@link CompletableFuture} whose waits do not pay for a kernel sleep and wake-up (about 25 us
- * on a 2-CPU machine, as much as a short task itself) when the result comes soon.
+ * A {@link CompletableFuture} whose waits do not pay for a kernel sleep and wake-up (as much as a
+ * short task itself costs) when the result comes soon.
  *
  * <p>A future attached to a {@link ResultSource} (one call's: {@code applyAsync}, {@code submit})
  * is <em>unclaimed</em> until someone shows interest in it: a wait, a look at its state, or a

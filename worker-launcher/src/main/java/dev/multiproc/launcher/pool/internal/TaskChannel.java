@@ -4,7 +4,7 @@ package dev.multiproc.launcher.pool.internal;
  * A worker's end of its task channel: whole frames in, whole frames out. Implemented over a
  * {@link dev.multiproc.Connection} in a worker JVM, and over in-memory queues in unit tests.
  */
-interface FrameChannel {
+interface TaskChannel {
     /**
      * @return the next frame, waiting for it
      * @throws dev.multiproc.ConnectionClosedException when the pool closed the channel

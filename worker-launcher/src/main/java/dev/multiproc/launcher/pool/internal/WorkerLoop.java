@@ -34,7 +34,7 @@ public final class WorkerLoop implements ProcessTarget {
     @Override
     public void run() throws Exception {
         try (Connection c = connection) {
-            FrameChannel frames = new FrameChannel() {
+            TaskChannel frames = new TaskChannel() {
                 @Override
                 public byte[] receive() {
                     return PolledReceive.next(c);

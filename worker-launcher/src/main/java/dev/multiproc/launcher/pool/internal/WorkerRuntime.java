@@ -26,11 +26,11 @@ final class WorkerRuntime {
     /** Work done after which pending results are sent even if the batch has more tasks. */
     static final long FLUSH_NANOS = 200_000;
 
-    private final FrameChannel channel;
+    private final TaskChannel channel;
     private final Serializer serializer;
     private final FunctionLru<Object> functions = new FunctionLru<>();
 
-    WorkerRuntime(FrameChannel channel, Serializer serializer) {
+    WorkerRuntime(TaskChannel channel, Serializer serializer) {
         this.channel = channel;
         this.serializer = serializer;
     }

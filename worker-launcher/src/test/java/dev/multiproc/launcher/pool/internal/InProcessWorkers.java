@@ -62,7 +62,7 @@ final class InProcessWorkers implements WorkerStarter {
             CURRENT.set(this);
             int code = 0;
             try {
-                new WorkerRuntime(new FrameChannel() {
+                new WorkerRuntime(new TaskChannel() {
                     @Override
                     public byte[] receive() {
                         try {
