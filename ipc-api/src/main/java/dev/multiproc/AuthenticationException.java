@@ -8,12 +8,4 @@ public class AuthenticationException extends IpcException {
     public AuthenticationException(String message) {
         super(message);
     }
-
-    /**
-     * @param message what went wrong, naming the values involved
-     * @param cause   the underlying failure
-     */
-    public AuthenticationException(String message, Throwable cause) {
-        super(message, cause);
-    }
 }

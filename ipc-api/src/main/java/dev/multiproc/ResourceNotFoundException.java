@@ -4,11 +4,6 @@ package dev.multiproc;
 public class ResourceNotFoundException extends IpcException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what went wrong, naming the values involved */
-    public ResourceNotFoundException(String message) {
-        super(message);
-    }
-
     /**
      * @param message what went wrong, naming the values involved
      * @param cause   the underlying failure

@@ -31,20 +31,48 @@ final class BrokerAdapter {
                         QueueFrames.longAt(payload, QueueFrames.PUT_REQUEST_OFFSET),
                         QueueFrames.rest(payload, QueueFrames.PUT_ITEM_OFFSET));
             }
-            case QueueFrames.HELLO -> ledger.hello(p, longValue(payload));
-            case QueueFrames.DEMAND -> ledger.demand(p, intValue(payload));
-            case QueueFrames.POLL -> ledger.poll(p, longValue(payload));
-            case QueueFrames.PREFETCH -> ledger.prefetch(p, intValue(payload));
-            case QueueFrames.ACK -> ledger.ack(p, intValue(payload));
-            case QueueFrames.RETURN -> ledger.returned(p, intValue(payload));
-            case QueueFrames.SIZE -> ledger.size(p, longValue(payload));
-            case QueueFrames.TASK_DONE -> ledger.taskDone(p, intValue(payload));
-            case QueueFrames.DONE_CHECK -> ledger.doneCheck(p, longValue(payload));
-            case QueueFrames.JOIN -> ledger.join(p, longValue(payload));
-            case QueueFrames.CANCEL -> ledger.cancel(p, longValue(payload));
-            case QueueFrames.SYNC -> ledger.sync(p, longValue(payload));
+            case QueueFrames.HELLO, QueueFrames.POLL, QueueFrames.SIZE, QueueFrames.DONE_CHECK, QueueFrames.JOIN,
+                 QueueFrames.CANCEL, QueueFrames.SYNC -> applyLong(ledger, p, type, longValue(payload));
+            case QueueFrames.DEMAND, QueueFrames.PREFETCH, QueueFrames.ACK, QueueFrames.RETURN,
+                 QueueFrames.TASK_DONE -> applyInt(ledger, p, type, intValue(payload));
             default -> throw new IllegalArgumentException("unexpected frame " + QueueFrames.name(type)
                     + " from a client of queue " + queueName);
+        }
+    }
+
+    /**
+     * Applies a command whose one field is a long, for a client's peer; also used in place by the
+     * owner's {@link LocalLink}.
+     *
+     * @throws IllegalArgumentException if the command has no long field
+     */
+    static void applyLong(QueueLedger ledger, LedgerPeer p, byte command, long value) {
+        switch (command) {
+            case QueueFrames.HELLO -> ledger.hello(p, value);
+            case QueueFrames.POLL -> ledger.poll(p, value);
+            case QueueFrames.SIZE -> ledger.size(p, value);
+            case QueueFrames.DONE_CHECK -> ledger.doneCheck(p, value);
+            case QueueFrames.JOIN -> ledger.join(p, value);
+            case QueueFrames.CANCEL -> ledger.cancel(p, value);
+            case QueueFrames.SYNC -> ledger.sync(p, value);
+            default -> throw new IllegalArgumentException(QueueFrames.name(command) + " is not a command with a long field");
+        }
+    }
+
+    /**
+     * Applies a command whose one field is an int, for a client's peer; also used in place by the
+     * owner's {@link LocalLink}.
+     *
+     * @throws IllegalArgumentException if the command has no int field
+     */
+    static void applyInt(QueueLedger ledger, LedgerPeer p, byte command, int value) {
+        switch (command) {
+            case QueueFrames.DEMAND -> ledger.demand(p, value);
+            case QueueFrames.PREFETCH -> ledger.prefetch(p, value);
+            case QueueFrames.ACK -> ledger.ack(p, value);
+            case QueueFrames.RETURN -> ledger.returned(p, value);
+            case QueueFrames.TASK_DONE -> ledger.taskDone(p, value);
+            default -> throw new IllegalArgumentException(QueueFrames.name(command) + " is not a command with an int field");
         }
     }
 

@@ -4,7 +4,7 @@ import dev.multiproc.spi.frame.FrameWriter;
 
 /**
  * How a {@link QueueClient} reaches its broker: the client-to-broker half of
- * {@link QueueFrames}, one method per command. {@link RemoteLink} sends frames over the process's
+ * {@link QueueFrames}, one method per shape of command. {@link RemoteLink} sends frames over the process's
  * socket; {@link LocalLink}, used in the process that hosts the broker, applies them to the
  * ledger directly, saving the owner a socket hop each way. The answers come back through the
  * client's {@code on...} methods. Methods may be called with the client's lock held.
@@ -13,38 +13,17 @@ interface BrokerLink {
     /** Appends a PUT. */
     void put(byte mode, long reqId, byte[] item);
 
-    /** Appends a DEMAND. */
-    void demand(int delta);
+    /**
+     * Appends a command whose one field is a long: a request answered by a REPLY (POLL, SIZE,
+     * DONE_CHECK, JOIN, CANCEL, SYNC), its field the request id.
+     */
+    void longCommand(byte command, long value);
 
-    /** Appends a POLL. */
-    void poll(long reqId);
+    /** Appends a command whose one field is an int: DEMAND, PREFETCH, RETURN or TASK_DONE. */
+    void intCommand(byte command, int value);
 
-    /** Appends a PREFETCH. */
-    void prefetch(int target);
-
-    /** One more delivered item was taken (may be sent lazily). */
+    /** One more delivered item was taken (an ACK, which may be sent lazily). */
     void ack();
-
-    /** Appends a RETURN. */
-    void returned(int count);
-
-    /** Appends a SIZE. */
-    void size(long reqId);
-
-    /** Appends a TASK_DONE. */
-    void taskDone(int count);
-
-    /** Appends a DONE_CHECK. */
-    void doneCheck(long reqId);
-
-    /** Appends a JOIN. */
-    void join(long reqId);
-
-    /** Appends a CANCEL. */
-    void cancel(long reqId);
-
-    /** Appends a SYNC. */
-    void sync(long reqId);
 
     /** @param urgency how soon what was sent must reach the broker */
     void flush(FrameWriter.Urgency urgency);

@@ -26,8 +26,12 @@ final class BrokerProxy {
         this.out = out;
     }
 
-    void hello(long pid) {
-        append(QueueFrames.longCommand(QueueFrames.HELLO, pid));
+    void longCommand(byte command, long value) {
+        append(QueueFrames.longCommand(command, value));
+    }
+
+    void intCommand(byte command, int value) {
+        append(QueueFrames.intCommand(command, value));
     }
 
     void put(byte mode, long reqId, byte[] item) {
@@ -35,51 +39,11 @@ final class BrokerProxy {
         out.append(head, head.length, item, 0, item.length);
     }
 
-    void demand(int delta) {
-        append(QueueFrames.intCommand(QueueFrames.DEMAND, delta));
-    }
-
-    void poll(long reqId) {
-        append(QueueFrames.longCommand(QueueFrames.POLL, reqId));
-    }
-
-    void prefetch(int target) {
-        append(QueueFrames.intCommand(QueueFrames.PREFETCH, target));
-    }
-
     void ack() {
         out.append(ACK_ONE, ACK_ONE.length, null, 0, 0);
         synchronized (this) {
             acksSinceFlush++;
         }
-    }
-
-    void returned(int count) {
-        append(QueueFrames.intCommand(QueueFrames.RETURN, count));
-    }
-
-    void size(long reqId) {
-        append(QueueFrames.longCommand(QueueFrames.SIZE, reqId));
-    }
-
-    void taskDone(int count) {
-        append(QueueFrames.intCommand(QueueFrames.TASK_DONE, count));
-    }
-
-    void doneCheck(long reqId) {
-        append(QueueFrames.longCommand(QueueFrames.DONE_CHECK, reqId));
-    }
-
-    void join(long reqId) {
-        append(QueueFrames.longCommand(QueueFrames.JOIN, reqId));
-    }
-
-    void cancel(long reqId) {
-        append(QueueFrames.longCommand(QueueFrames.CANCEL, reqId));
-    }
-
-    void sync(long reqId) {
-        append(QueueFrames.longCommand(QueueFrames.SYNC, reqId));
     }
 
     private void append(byte[] command) {

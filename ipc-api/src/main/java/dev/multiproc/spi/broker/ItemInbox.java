@@ -54,7 +54,7 @@ final class ItemInbox {
         try {
             if (!prefetchSent) {
                 prefetchSent = true;
-                out.prefetch(BrokerProxy.PREFETCH_TARGET);
+                out.intCommand(QueueFrames.PREFETCH, BrokerProxy.PREFETCH_TARGET);
             }
             while (true) {
                 client.checkUsableLocked();
@@ -77,7 +77,7 @@ final class ItemInbox {
                     if (!pushed && waiters > demandOut) {
                         int more = waiters - demandOut;
                         demandOut = waiters;
-                        out.demand(more);
+                        out.intCommand(QueueFrames.DEMAND, more);
                         out.flush(Urgency.NOW);
                         if (!items.isEmpty()) { // an in-process broker answers in place
                             waiters--;
@@ -113,25 +113,30 @@ final class ItemInbox {
     }
 
     private byte[] pollNow(BrokerLink out) {
-        lock.lock();
-        try {
-            client.checkUsableLocked();
-            byte[] item = items.pollFirst();
-            if (item != null) {
-                takenLocked(out);
-                return item;
-            }
-        } finally {
-            lock.unlock();
+        byte[] here = takeHeld(out, true);
+        if (here != null) {
+            return here;
         }
         PendingReplies replies = client.replies();
         long id = replies.next();
         CompletableFuture<Reply> reply = replies.expect(id, client::goneOrNull);
-        out.poll(id);
+        out.longCommand(QueueFrames.POLL, id);
         out.flush(Urgency.NOW);
         PendingReplies.awaitUninterruptibly(reply);
+        try {
+            return takeHeld(out, false);
+        } finally {
+            out.flush(Urgency.LATER);
+        }
+    }
+
+    /** @return the first item held here, taken, or null if none is */
+    private byte[] takeHeld(BrokerLink out, boolean checkUsable) {
         lock.lock();
         try {
+            if (checkUsable) {
+                client.checkUsableLocked();
+            }
             byte[] item = items.pollFirst();
             if (item != null) {
                 takenLocked(out);
@@ -139,7 +144,6 @@ final class ItemInbox {
             return item;
         } finally {
             lock.unlock();
-            out.flush(Urgency.LATER);
         }
     }
 
@@ -155,7 +159,7 @@ final class ItemInbox {
         int excess = demandOut - waiters;
         if (excess > 0) {
             demandOut = waiters;
-            out.demand(-excess);
+            out.intCommand(QueueFrames.DEMAND, -excess);
             out.flush(urgency);
         }
     }
@@ -203,7 +207,7 @@ final class ItemInbox {
         try {
             int held = items.size();
             items.clear();
-            out.returned(held);
+            out.intCommand(QueueFrames.RETURN, held);
             demandForWaitersLocked(out);
         } finally {
             lock.unlock();
@@ -225,7 +229,7 @@ final class ItemInbox {
 
     private void demandForWaitersLocked(BrokerLink out) {
         if (waiters > demandOut) {
-            out.demand(waiters - demandOut);
+            out.intCommand(QueueFrames.DEMAND, waiters - demandOut);
             demandOut = waiters;
         }
     }

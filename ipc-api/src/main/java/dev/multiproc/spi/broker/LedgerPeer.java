@@ -1,6 +1,8 @@
 package dev.multiproc.spi.broker;
 
 import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Iterator;
 
 /**
  * What the {@link QueueLedger} knows of one connected process: its demand, the items sent to it
@@ -8,6 +10,15 @@ import java.util.ArrayDeque;
  * Not thread-safe: the ledger's.
  */
 final class LedgerPeer {
+    /** A request of a process that waits in the ledger for its answer (a blocked put, a join). */
+    interface Waiting {
+        /** @return the process that asked */
+        LedgerPeer peer();
+
+        /** @return its request id */
+        long reqId();
+    }
+
     final PeerSink sink;
     long pid;
     /** Threads of this process waiting, not yet sent an item. */
@@ -32,6 +43,24 @@ final class LedgerPeer {
     /** @return items held by the process with no thread waiting for them */
     int parked() {
         return unacked.size() - demandedInFlight;
+    }
+
+    /**
+     * Cancels a request of this process that waits in {@code waiting}: removes it and answers it
+     * CANCELLED.
+     *
+     * @return whether it was waiting there (else it was already answered, or waits elsewhere)
+     */
+    boolean cancel(Collection<? extends Waiting> waiting, long reqId) {
+        for (Iterator<? extends Waiting> it = waiting.iterator(); it.hasNext(); ) {
+            Waiting w = it.next();
+            if (w.peer() == this && w.reqId() == reqId) {
+                it.remove();
+                sink.reply(reqId, QueueFrames.CANCELLED, 0);
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -43,58 +43,20 @@ final class LocalLink implements BrokerLink, PeerSink {
     }
 
     @Override
-    public void demand(int delta) {
-        apply(() -> ledger().demand(peer, delta));
+    public void longCommand(byte command, long value) {
+        apply(() -> BrokerAdapter.applyLong(ledger(), peer, command, value));
     }
 
     @Override
-    public void poll(long reqId) {
-        apply(() -> ledger().poll(peer, reqId));
-    }
-
-    @Override
-    public void prefetch(int target) {
-        // items are handed over in place here: nothing to send ahead
+    public void intCommand(byte command, int value) {
+        if (command != QueueFrames.PREFETCH) { // items are handed over in place here: nothing to send ahead
+            apply(() -> BrokerAdapter.applyInt(ledger(), peer, command, value));
+        }
     }
 
     @Override
     public void ack() {
         apply(() -> ledger().ack(peer, 1));
-    }
-
-    @Override
-    public void returned(int count) {
-        apply(() -> ledger().returned(peer, count));
-    }
-
-    @Override
-    public void size(long reqId) {
-        apply(() -> ledger().size(peer, reqId));
-    }
-
-    @Override
-    public void taskDone(int count) {
-        apply(() -> ledger().taskDone(peer, count));
-    }
-
-    @Override
-    public void doneCheck(long reqId) {
-        apply(() -> ledger().doneCheck(peer, reqId));
-    }
-
-    @Override
-    public void join(long reqId) {
-        apply(() -> ledger().join(peer, reqId));
-    }
-
-    @Override
-    public void cancel(long reqId) {
-        apply(() -> ledger().cancel(peer, reqId));
-    }
-
-    @Override
-    public void sync(long reqId) {
-        apply(() -> ledger().sync(peer, reqId));
     }
 
     @Override

@@ -177,7 +177,7 @@ public final class QueueClient implements ByteQueue {
     @Override
     public long size() {
         BrokerLink out = connected();
-        return PendingReplies.awaitUninterruptibly(ask(out, out::size).reply()).value();
+        return PendingReplies.awaitUninterruptibly(ask(out, id -> out.longCommand(QueueFrames.SIZE, id)).reply()).value();
     }
 
     @Override
@@ -189,7 +189,7 @@ public final class QueueClient implements ByteQueue {
             checkUsableLocked();
             backed = inbox.spendTaskCreditLocked();
             if (backed) {
-                out.taskDone(1);
+                out.intCommand(QueueFrames.TASK_DONE, 1);
             }
         } finally {
             lock.unlock();
@@ -198,14 +198,14 @@ public final class QueueClient implements ByteQueue {
             out.flush(Urgency.BURST);
             return;
         }
-        PendingReplies.awaitUninterruptibly(ask(out, out::doneCheck).reply());
+        PendingReplies.awaitUninterruptibly(ask(out, id -> out.longCommand(QueueFrames.DONE_CHECK, id)).reply());
     }
 
     @Override
     public boolean join(Deadline timeout) throws InterruptedException {
         BrokerLink out = connected();
         long nanos = timeout.isTimed() ? timeout.remainingNanos() : -1;
-        return awaitOrCancel(ask(out, out::join), nanos).status() == QueueFrames.OK;
+        return awaitOrCancel(ask(out, id -> out.longCommand(QueueFrames.JOIN, id)), nanos).status() == QueueFrames.OK;
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -234,7 +234,7 @@ public final class QueueClient implements ByteQueue {
                 long id = replies.next();
                 CompletableFuture<Reply> reply = replies.expect(id, () -> null);
                 try {
-                    out.sync(id);
+                    out.longCommand(QueueFrames.SYNC, id);
                     out.flush(Urgency.NOW);
                     reply.get(CLOSE_SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
@@ -372,7 +372,7 @@ public final class QueueClient implements ByteQueue {
     /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
     private Reply cancel(Asked asked) {
         BrokerLink out = link;
-        out.cancel(asked.id());
+        out.longCommand(QueueFrames.CANCEL, asked.id());
         out.flush(Urgency.NOW);
         return PendingReplies.awaitUninterruptibly(asked.reply());
     }

@@ -40,7 +40,7 @@ final class QueueLedger {
     /** Largest number of bytes sent ahead to a single consumer. */
     static final long MAX_PREFETCH_BYTES = 1 << 20;
 
-    private record PendingPut(LedgerPeer peer, long reqId, byte[] item) {
+    private record PendingPut(LedgerPeer peer, long reqId, byte[] item) implements LedgerPeer.Waiting {
     }
 
     private record PendingRequest(LedgerPeer peer, long reqId) {
@@ -227,18 +227,9 @@ final class QueueLedger {
     }
 
     void cancel(LedgerPeer p, long reqId) {
-        for (Iterator<PendingPut> it = waitingPuts.iterator(); it.hasNext(); ) {
-            PendingPut w = it.next();
-            if (w.peer == p && w.reqId == reqId) {
-                it.remove();
-                p.sink.reply(reqId, QueueFrames.CANCELLED, 0);
-                return;
-            }
+        if (!p.cancel(waitingPuts, reqId)) {
+            tasks.cancel(p, reqId); // if not there either, already answered: that answer is ahead of anything sent now
         }
-        if (tasks.cancel(p, reqId)) {
-            return;
-        }
-        // already answered: the answer is ahead of anything we could send now
     }
 
     void sync(LedgerPeer p, long reqId) {

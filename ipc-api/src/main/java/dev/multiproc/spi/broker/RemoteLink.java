@@ -119,7 +119,7 @@ final class RemoteLink implements BrokerLink {
         this.sink = new NioSink(ch, who);
         this.writer = new FrameWriter(sink, null, QueueBroker.BUFFER_BYTES, BURST_WINDOW_NANOS, who);
         this.out = new BrokerProxy(writer);
-        out.hello(ProcessHandle.current().pid());
+        out.longCommand(QueueFrames.HELLO, ProcessHandle.current().pid());
         this.reader = Thread.ofPlatform().name("multiproc-queue-reader-" + q.name()).daemon(true).unstarted(this::runReader);
         reader.start();
     }
@@ -145,58 +145,18 @@ final class RemoteLink implements BrokerLink {
     }
 
     @Override
-    public void demand(int delta) {
-        sending(o -> o.demand(delta));
+    public void longCommand(byte command, long value) {
+        sending(o -> o.longCommand(command, value));
     }
 
     @Override
-    public void poll(long reqId) {
-        sending(o -> o.poll(reqId));
-    }
-
-    @Override
-    public void prefetch(int target) {
-        sending(o -> o.prefetch(target));
+    public void intCommand(byte command, int value) {
+        sending(o -> o.intCommand(command, value));
     }
 
     @Override
     public void ack() {
         sending(BrokerProxy::ack);
-    }
-
-    @Override
-    public void returned(int count) {
-        sending(o -> o.returned(count));
-    }
-
-    @Override
-    public void size(long reqId) {
-        sending(o -> o.size(reqId));
-    }
-
-    @Override
-    public void taskDone(int count) {
-        sending(o -> o.taskDone(count));
-    }
-
-    @Override
-    public void doneCheck(long reqId) {
-        sending(o -> o.doneCheck(reqId));
-    }
-
-    @Override
-    public void join(long reqId) {
-        sending(o -> o.join(reqId));
-    }
-
-    @Override
-    public void cancel(long reqId) {
-        sending(o -> o.cancel(reqId));
-    }
-
-    @Override
-    public void sync(long reqId) {
-        sending(o -> o.sync(reqId));
     }
 
     @Override

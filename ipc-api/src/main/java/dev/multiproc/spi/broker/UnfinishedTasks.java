@@ -1,7 +1,6 @@
 package dev.multiproc.spi.broker;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -13,7 +12,7 @@ import java.util.List;
  * more than items were put is an error. Not thread-safe: the ledger's.
  */
 final class UnfinishedTasks {
-    private record Join(LedgerPeer peer, long reqId) {
+    private record Join(LedgerPeer peer, long reqId) implements LedgerPeer.Waiting {
     }
 
     private final String queueName;
@@ -97,14 +96,6 @@ final class UnfinishedTasks {
 
     /** @return whether a waiting join of the process was cancelled (answered CANCELLED) */
     boolean cancel(LedgerPeer p, long reqId) {
-        for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
-            Join j = it.next();
-            if (j.peer == p && j.reqId == reqId) {
-                it.remove();
-                p.sink.reply(reqId, QueueFrames.CANCELLED, 0);
-                return true;
-            }
-        }
-        return false;
+        return p.cancel(joins, reqId);
     }
 }

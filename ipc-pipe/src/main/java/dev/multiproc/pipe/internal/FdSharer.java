@@ -241,22 +241,15 @@ final class FdSharer implements EndTransfer {
         MemorySegment data = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + 1);
         FrameCodec.writeHeader(data, 0, 1);
         data.set(ValueLayout.JAVA_BYTE, FrameCodec.SHORT_HEADER_BYTES + REPLY_STATUS_OFFSET, STATUS_TAKEN);
-        MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
-        iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, data.byteSize());
-        MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
+        Libc.FdMessage msg = Libc.fdMessage(arena, data, data.byteSize());
+        MemorySegment control = msg.control();
         control.set(ValueLayout.JAVA_LONG, 0, Libc.CMSG_FD_LEN);
         control.set(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET, Libc.SOL_SOCKET);
         control.set(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET, Libc.SCM_RIGHTS);
         control.set(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET, fd);
-        MemorySegment msg = arena.allocate(Libc.MSGHDR_SIZE, 8);
-        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_IOV_OFFSET, iov);
-        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_IOVLEN_OFFSET, 1);
-        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_CONTROL_OFFSET, control);
-        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET, Libc.CMSG_FD_SPACE);
         long n;
         do {
-            n = Libc.sendmsg(client, msg, 0, state);
+            n = Libc.sendmsg(client, msg.header(), 0, state);
         } while (n == -Libc.EINTR);
         if (n != data.byteSize()) {
             LOG.warn("fd sharer: passing fd {} failed: {}", fd, n < 0 ? Libc.describe((int) -n) : n + " bytes sent");

@@ -67,15 +67,9 @@ final class FdTaker {
     private static int receiveReply(int sock, Arena arena, MemorySegment state, String what) {
         int capacity = FrameCodec.SHORT_HEADER_BYTES + FdSharer.REPLY_REASON_OFFSET + FdSharer.MAX_REASON_BYTES;
         MemorySegment data = arena.allocate(capacity);
-        MemorySegment iov = arena.allocate(Libc.IOVEC_SIZE, 8);
-        iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, capacity);
-        MemorySegment control = arena.allocate(Libc.CMSG_FD_SPACE, 8);
-        MemorySegment msg = arena.allocate(Libc.MSGHDR_SIZE, 8);
-        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_IOV_OFFSET, iov);
-        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_IOVLEN_OFFSET, 1);
-        msg.set(ValueLayout.ADDRESS, Libc.MSGHDR_CONTROL_OFFSET, control);
-        msg.set(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET, Libc.CMSG_FD_SPACE);
+        Libc.FdMessage message = Libc.fdMessage(arena, data, capacity);
+        MemorySegment msg = message.header();
+        MemorySegment control = message.control();
         long n;
         do {
             n = Libc.recvmsg(sock, msg, Libc.MSG_CMSG_CLOEXEC, state);

@@ -109,6 +109,34 @@ final class Libc {
     /** {@code MSG_CTRUNC}: control data did not fit. */
     static final int MSG_CTRUNC = 0x8;
 
+    /**
+     * A {@code struct msghdr} for {@code sendmsg}/{@code recvmsg} of one fd.
+     *
+     * @param header  the {@code msghdr}: one {@code iovec} over the data, the control buffer
+     * @param control the control buffer ({@link #CMSG_FD_SPACE} bytes): one {@code cmsghdr} and its fd
+     */
+    record FdMessage(MemorySegment header, MemorySegment control) {
+    }
+
+    /**
+     * @param arena  where the structures are allocated
+     * @param data   the bytes sent, or the buffer received into
+     * @param length how many of them
+     * @return a {@code msghdr} over them with room for one fd's control message
+     */
+    static FdMessage fdMessage(Arena arena, MemorySegment data, long length) {
+        MemorySegment iov = arena.allocate(IOVEC_SIZE, 8);
+        iov.set(ValueLayout.ADDRESS, 0, data);
+        iov.set(ValueLayout.JAVA_LONG, 8, length);
+        MemorySegment control = arena.allocate(CMSG_FD_SPACE, 8);
+        MemorySegment msg = arena.allocate(MSGHDR_SIZE, 8);
+        msg.set(ValueLayout.ADDRESS, MSGHDR_IOV_OFFSET, iov);
+        msg.set(ValueLayout.JAVA_LONG, MSGHDR_IOVLEN_OFFSET, 1);
+        msg.set(ValueLayout.ADDRESS, MSGHDR_CONTROL_OFFSET, control);
+        msg.set(ValueLayout.JAVA_LONG, MSGHDR_CONTROLLEN_OFFSET, CMSG_FD_SPACE);
+        return new FdMessage(msg, control);
+    }
+
     private static final String PLATFORM = System.getProperty("os.name") + "/" + System.getProperty("os.arch");
 
     static {
