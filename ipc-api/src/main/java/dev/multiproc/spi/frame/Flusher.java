@@ -42,7 +42,25 @@ public final class Flusher {
     /** Whether the thread is parked with nothing to do. Guarded by {@code this}. */
     private boolean idle;
 
-    private record Entry(FrameWriter writer, long dueNanos) {
+    /**
+     * What the flusher writes out later: a {@link FrameWriter}'s pending frames, or frames a
+     * protocol holds back until then (a queue client's acknowledgements).
+     */
+    public interface Task {
+        /** Writes what is pending without blocking; called on the flusher thread. */
+        void flushFromFlusher();
+
+        /**
+         * Writes what is pending, waiting for the peer until a deadline (at JVM exit).
+         *
+         * @param deadlineNanos when to give up ({@link System#nanoTime()})
+         * @param lockWaitNanos how long to wait for a send in progress
+         * @return whether nothing is left pending
+         */
+        boolean flushUntil(long deadlineNanos, long lockWaitNanos);
+    }
+
+    private record Entry(Task task, long dueNanos) {
     }
 
     private Flusher() {
@@ -62,20 +80,24 @@ public final class Flusher {
         }
         long deadline = System.nanoTime() + EXIT_FLUSH_TIMEOUT_NANOS;
         for (Entry e : entries) {
-            if (!e.writer().flushUntil(deadline, EXIT_LOCK_WAIT_NANOS)) {
-                LOG.warn("{}: frames still buffered at exit were not all written", e.writer());
+            if (!e.task().flushUntil(deadline, EXIT_LOCK_WAIT_NANOS)) {
+                LOG.warn("{}: frames still buffered at exit were not all written", e.task());
             }
         }
     }
 
     /**
-     * Asks for {@code writer.flushFromFlusher()} to be called after a delay.
+     * Asks for {@code task.flushFromFlusher()} to be called after a delay, once per call.
      *
-     * @param writer     a writer with pending bytes
+     * @param task       a writer with pending bytes, or a protocol holding frames back
      * @param delayNanos how long to wait first
      */
-    synchronized void schedule(FrameWriter writer, long delayNanos) {
-        Entry entry = new Entry(writer, System.nanoTime() + delayNanos);
+    public static void later(Task task, long delayNanos) {
+        INSTANCE.schedule(task, delayNanos);
+    }
+
+    synchronized void schedule(Task task, long delayNanos) {
+        Entry entry = new Entry(task, System.nanoTime() + delayNanos);
         boolean first = queue.isEmpty() || entry.dueNanos() - queue.peek().dueNanos() < 0;
         queue.add(entry);
         if (thread == null) {
@@ -115,9 +137,9 @@ public final class Flusher {
                 queue.remove(next);
             }
             try {
-                next.writer().flushFromFlusher();
+                next.task().flushFromFlusher();
             } catch (RuntimeException e) {
-                LOG.error("flushing {} failed", next.writer(), e);
+                LOG.error("flushing {} failed", next.task(), e);
             }
             idleSince = System.nanoTime();
         }

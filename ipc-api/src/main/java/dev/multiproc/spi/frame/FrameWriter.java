@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe: sends are serialized by the writer's lock, held while writing.
  * {@link #pendingBytes()} may be read by any thread, as a hint.
  */
-public final class FrameWriter {
+public final class FrameWriter implements Flusher.Task {
     /** How soon a frame must be written. */
     public enum Urgency {
         /** Before the send returns. */
@@ -290,7 +290,8 @@ public final class FrameWriter {
      * Called by the {@link Flusher}; never blocks. A sender holding the lock sees to its bytes; a
      * full peer is retried with a growing delay.
      */
-    void flushFromFlusher() {
+    @Override
+    public void flushFromFlusher() {
         flushScheduled = false; // before tryLock: a holder that unlocks after our failed attempt sees it cleared
         if (!lock.tryLock()) {
             return; // the holder writes, or leaves its bytes pending and schedules a flush after unlocking
@@ -324,6 +325,7 @@ public final class FrameWriter {
      * @param lockWaitNanos how long to wait for a send in progress to let go of the lock
      * @return whether nothing is left pending (false: the rest is dropped by the caller)
      */
+    @Override
     public boolean flushUntil(long deadlineNanos, long lockWaitNanos) {
         if (frames.unused() && pendingBytes() == 0) {
             return true;
