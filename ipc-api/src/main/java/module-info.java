@@ -11,6 +11,7 @@ module dev.multiproc.api {
 
     exports dev.multiproc;
     exports dev.multiproc.spi;
+    exports dev.multiproc.spi.auth;
     exports dev.multiproc.spi.broker;
     exports dev.multiproc.spi.channel;
     exports dev.multiproc.spi.frame;

@@ -1,5 +1,6 @@
 package dev.multiproc.spi;
 
+import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.spi.wait.WaitStrategy;
 
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ import java.util.function.Function;
  * <tr><td>{@value #TRANSPORT}</td><td>"shm" on Linux once it has channels, else "pipe"</td></tr>
  * <tr><td>{@value #MAX_FRAME_BYTES}</td><td>2 GiB - 1 on "pipe" and "shm", 64 MiB on "socket"</td></tr>
  * <tr><td>{@value #SHM_DIRECTORY}</td><td>{@code /dev/shm} if it exists, else the temp directory</td></tr>
- * <tr><td>{@value #SOCKET_DIRECTORY}</td><td>the temp directory</td></tr>
+ * <tr><td>{@value #SOCKET_DIRECTORY}</td><td>{@code multiproc-<user>} in the temp directory, {@code 0700} ({@link PrivateDirectory})</td></tr>
  * <tr><td>{@value #SERIAL_FILTER}</td><td>{@link #DEFAULT_SERIAL_FILTER}</td></tr>
  * <tr><td>{@value #JVM_OPTIONS}</td><td>none</td></tr>
  * <tr><td>{@value #WAIT_SPIN_NANOS}</td><td>{@value WaitStrategy#DEFAULT_SPIN_NANOS}</td></tr>
@@ -64,10 +65,13 @@ public final class ContextSettings {
     /** Prefix of every file Multiproc creates. */
     public static final String FILE_PREFIX = "multiproc-";
     /**
-     * The serial filter used when {@value #SERIAL_FILTER} is not set: a limit on graph depth and
-     * a rejection of well-known deserialization gadget packages.
+     * The serial filter used when {@value #SERIAL_FILTER} is not set: limits on graph depth and
+     * object count, and a rejection of well-known deserialization gadget packages. (Arrays are
+     * also bounded by the bytes of the value, whatever the filter.) Values come only from
+     * processes that hold this process tree's authkey; the README's security section says what
+     * that trusts.
      */
-    public static final String DEFAULT_SERIAL_FILTER = "maxdepth=2000;"
+    public static final String DEFAULT_SERIAL_FILTER = "maxdepth=1000;maxrefs=10000000;"
             + "!org.apache.commons.collections.functors.*;!org.apache.commons.collections4.functors.*;"
             + "!org.codehaus.groovy.runtime.*;!com.sun.org.apache.xalan.internal.xsltc.trax.*;"
             + "!org.springframework.beans.factory.*;!com.mchange.v2.c3p0.*;!bsh.*;!org.mozilla.javascript.*";
@@ -91,7 +95,7 @@ public final class ContextSettings {
         String shm = text(source, SHM_DIRECTORY);
         this.shmDirectory = shm != null ? Path.of(shm) : defaultShmDirectory();
         String sockets = text(source, SOCKET_DIRECTORY);
-        this.socketDirectory = Path.of(sockets != null ? sockets : System.getProperty("java.io.tmpdir"));
+        this.socketDirectory = sockets != null ? Path.of(sockets) : PrivateDirectory.defaultDirectory();
         String filter = text(source, SERIAL_FILTER);
         this.serialFilter = filter != null ? filter : DEFAULT_SERIAL_FILTER;
         String options = text(source, JVM_OPTIONS);

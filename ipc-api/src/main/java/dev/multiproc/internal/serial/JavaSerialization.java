@@ -67,9 +67,14 @@ final class JavaSerialization {
      * @throws SerializationException if the stream is corrupt, or names a rejected or unknown class
      */
     static Object read(byte[] data, int offset, int length, ObjectInputFilter filter) {
-        try (ObjectInputStream objects = new FilteredObjectInputStream(new ByteArrayInputStream(data, offset, length), filter)) {
+        BoundedArrays bound = new BoundedArrays(length);
+        ObjectInputFilter both = filter == null ? bound : ObjectInputFilter.merge(bound, filter);
+        try (ObjectInputStream objects = new FilteredObjectInputStream(new ByteArrayInputStream(data, offset, length), both)) {
             return objects.readObject();
         } catch (InvalidClassException e) {
+            if (bound.rejected != null) {
+                throw new SerializationException(bound.rejected, e);
+            }
             throw new SerializationException("rejected or incompatible class while reading a value: " + e.getMessage(), e);
         } catch (ClassNotFoundException e) {
             throw new SerializationException("cannot read a value of class " + e.getMessage()
@@ -83,6 +88,50 @@ final class JavaSerialization {
     static ClassLoader classLoader() {
         ClassLoader tccl = Thread.currentThread().getContextClassLoader();
         return tccl != null ? tccl : JavaSerialization.class.getClassLoader();
+    }
+
+    /**
+     * Rejects an array (or the array a collection reads its elements into) longer than the bytes
+     * left in the stream could fill: each element takes at least its primitive size, or one byte
+     * for a reference. So an announced length costs no more memory than the bytes that came.
+     */
+    private static final class BoundedArrays implements ObjectInputFilter {
+        private final long streamLength;
+        /** Why an array was rejected, for the error message. */
+        String rejected;
+
+        BoundedArrays(long streamLength) {
+            this.streamLength = streamLength;
+        }
+
+        @Override
+        public Status checkInput(FilterInfo info) {
+            Class<?> type = info.serialClass();
+            long n = info.arrayLength();
+            if (type == null || !type.isArray() || n <= 0) {
+                return Status.UNDECIDED;
+            }
+            long left = Math.max(0, streamLength - info.streamBytes());
+            if (n > left / elementBytes(type.getComponentType())) {
+                rejected = "corrupt Java-serialized value: an array of " + n + " " + type.getComponentType().getName()
+                        + " elements announced with " + left + " bytes of the value left";
+                return Status.REJECTED;
+            }
+            return Status.UNDECIDED;
+        }
+
+        private static long elementBytes(Class<?> component) {
+            if (component == long.class || component == double.class) {
+                return 8;
+            }
+            if (component == int.class || component == float.class) {
+                return 4;
+            }
+            if (component == short.class || component == char.class) {
+                return 2;
+            }
+            return 1; // byte, boolean, or a reference (at least one byte: TC_NULL)
+        }
     }
 
     /** Resolves classes through the context class loader first, and applies the filter. */

@@ -142,11 +142,32 @@ public final class StandardSerializer implements Serializer {
      * @param length how many there are
      * @param <T>    the expected type
      * @return the value
-     * @throws SerializationException if the bytes are corrupt, rejected by the filter, or name an unknown class
+     * @throws SerializationException if the bytes are corrupt, rejected by the filter, or name an
+     *         unknown class; also when reading them would overflow the stack or exhaust the heap:
+     *         nothing but a {@code SerializationException} leaves here, so the channel stays usable
      */
     @Override
     @SuppressWarnings("unchecked")
     public <T> T deserialize(byte[] data, int offset, int length) {
+        try {
+            return (T) read(data, offset, length);
+        } catch (SerializationException e) {
+            throw e;
+        } catch (StackOverflowError e) {
+            throw new SerializationException("a value of " + length + " bytes is nested too deep to be read on this"
+                    + " thread's stack (the serial filter's maxdepth bounds it)", e);
+        } catch (OutOfMemoryError e) {
+            throw new SerializationException("a value of " + length + " bytes needs more memory than this JVM can give"
+                    + " (max heap " + Runtime.getRuntime().maxMemory() + " bytes)", e);
+        } catch (IndexOutOfBoundsException | NegativeArraySizeException | ClassCastException
+                 | java.nio.BufferUnderflowException | ArithmeticException e) {
+            // the bytes lie about their own layout; an IllegalStateException (a handle that cannot be
+            // read back here) or any other deliberate refusal passes through as thrown
+            throw new SerializationException("corrupt value of " + length + " bytes: " + e, e);
+        }
+    }
+
+    private Object read(byte[] data, int offset, int length) {
         if (length < 1) {
             throw new SerializationException("empty value: 0 bytes, expected at least a 1-byte type tag");
         }
@@ -154,7 +175,7 @@ public final class StandardSerializer implements Serializer {
         byte tag = in.get();
         int body = length - 1;
         try {
-            return (T) switch (tag) {
+            return switch (tag) {
                 case NULL -> {
                     expect(body, 0, tag);
                     yield null;

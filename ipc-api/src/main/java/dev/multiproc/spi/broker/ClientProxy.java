@@ -1,5 +1,6 @@
 package dev.multiproc.spi.broker;
 
+import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
 
@@ -21,7 +22,12 @@ final class ClientProxy implements PeerSink {
     final SelectionKey key;
     final FrameDecoder decoder;
     final FrameWriter out;
+    /** The ledger's view of the client, once it is authenticated (null before). */
     LedgerPeer peer;
+    /** The authkey handshake while the connection is pending, then null. */
+    HandshakeSteps handshake;
+    /** When the handshake is overdue ({@link System#nanoTime()}). */
+    long handshakeDeadline;
 
     ClientProxy(SocketChannel channel, SelectionKey key, FrameDecoder decoder, FrameWriter out) {
         this.channel = channel;

@@ -171,9 +171,14 @@ public final class QueueBroker implements AutoCloseable {
                     continue;
                 }
                 brokerSelecting = true;
+                long handshakeDue = connections.nextHandshakeDeadline();
                 lock.unlock();
                 try {
-                    selector.select();
+                    if (handshakeDue == 0) {
+                        selector.select();
+                    } else {
+                        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(handshakeDue - System.nanoTime())));
+                    }
                 } finally {
                     lock.lock();
                     brokerSelecting = false;
@@ -231,6 +236,9 @@ public final class QueueBroker implements AutoCloseable {
         keys.clear();
         runDeferredLocked();
         connections.flushAll();
+        if (connections.nextHandshakeDeadline() != 0) {
+            connections.expireHandshakes(System.nanoTime());
+        }
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.multiproc.spi.broker;
 
 import dev.multiproc.spi.Cleanup;
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
 import dev.multiproc.spi.wait.ReadTurns;
@@ -102,10 +105,10 @@ final class RemoteLink implements BrokerLink {
         SocketChannel ch = endpoints.connect(q.address());
         Selector r = null;
         try {
-            ch.configureBlocking(false);
+            authenticate(ch, "the broker of queue " + q.name() + " (pid " + q.ownerPid() + ")");
             r = Selector.open();
             ch.register(r, SelectionKey.OP_READ);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             Cleanup.closeQuietly(r);
             ch.close();
             throw e;
@@ -122,6 +125,14 @@ final class RemoteLink implements BrokerLink {
         out.longCommand(QueueFrames.HELLO, ProcessHandle.current().pid());
         this.reader = Thread.ofPlatform().name("multiproc-queue-reader-" + q.name()).daemon(true).unstarted(this::runReader);
         reader.start();
+    }
+
+    /** Proves this process's authkey to the broker and checks the broker's; leaves the channel non-blocking. */
+    private static void authenticate(SocketChannel channel, String broker) throws IOException {
+        try (NioFrameLink link = new NioFrameLink(channel, broker)) {
+            new HandshakeSteps(HandshakeSteps.Role.CLIENT, ProcessIdentity.authkey(), broker)
+                    .run(link, HandshakeSteps.DEFAULT_TIMEOUT_NANOS);
+        }
     }
 
     /** Runs one sending step; a failure (the broker is gone) is reported to the client once. */

@@ -42,6 +42,8 @@ final class FrameBuffer {
      * other threads ({@link #pendingBytes()}), for whom it is a hint.
      */
     private long pending;
+    /** A non-blocking buffer grown past this many times its initial size is dropped once drained. */
+    private static final int SHRINK_ABOVE_FACTOR = 16;
 
     FrameBuffer(ByteSink sink, Arena arena, int initialBytes, boolean nonBlocking) {
         this.sink = sink;
@@ -170,6 +172,9 @@ final class FrameBuffer {
             MemorySegment.copy(buffer, written, buffer, 0, total - written);
         }
         setPending(total - written);
+        if (written == total && nonBlocking && buffer != null && buffer.byteSize() > SHRINK_ABOVE_FACTOR * initialBytes) {
+            buffer = null; // a burst made it grow: an idle connection goes back to a small buffer
+        }
         return written == total;
     }
 }

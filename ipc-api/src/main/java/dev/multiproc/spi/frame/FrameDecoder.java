@@ -36,7 +36,7 @@ public final class FrameDecoder {
 
     private final MemorySegment buffer;
     private final ByteBuffer nioBuffer;
-    private final long maxPayloadBytes;
+    private long maxPayloadBytes;
     private final String name;
     private final DecodedFrame frame = new DecodedFrame();
     private long position;
@@ -77,6 +77,17 @@ public final class FrameDecoder {
         this.nioBuffer = nioBuffer;
         this.maxPayloadBytes = maxPayloadBytes;
         this.name = name;
+    }
+
+    /**
+     * Changes the largest payload accepted, for the frames whose header has not been read yet: a
+     * connection's handshake frames are held to a few hundred bytes, its later frames to the
+     * channel's limit.
+     *
+     * @param maxPayloadBytes the new limit
+     */
+    public void limit(long maxPayloadBytes) {
+        this.maxPayloadBytes = maxPayloadBytes;
     }
 
     /** @return the buffer reads go into */

@@ -1,14 +1,18 @@
 package dev.multiproc.pipe.internal;
 
+import com.google.protobuf.ByteString;
+import dev.multiproc.AuthenticationException;
 import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.channel.ChannelConnection;
 import dev.multiproc.spi.channel.EndTransfer;
 import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.wire.HandleDescriptor;
-import com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,10 +20,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,8 +56,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *  +--------+-----------------------+   the reply as SCM_RIGHTS; 1 = refused, with the reason
  * </pre>
  *
- * <p>The server thread, {@code multiproc-pipe-fd-sharer}, is a daemon and stops when no exported
- * end remains. Thread-safe.
+ * <p>Before its request, a client proves it holds this process tree's authkey
+ * ({@link HandshakeSteps}, on a {@link LibcFrameLink}); each client is served on a thread of its
+ * own, at most {@link #MAX_CLIENTS} at once, within {@link #REQUEST_TIMEOUT_NANOS}, so a client
+ * that stays silent delays nobody else. The server thread, {@code multiproc-pipe-fd-sharer}, is a
+ * daemon and stops when no exported end remains. Thread-safe.
  */
 final class FdSharer implements EndTransfer {
     private static final Logger LOG = LoggerFactory.getLogger(FdSharer.class);
@@ -78,7 +87,10 @@ final class FdSharer implements EndTransfer {
     static final byte STATUS_REFUSED = 1;
     /** Longest reason a reply carries. */
     static final int MAX_REASON_BYTES = 4096;
-    private static final int REQUEST_TIMEOUT_MILLIS = 5_000;
+    /** How long a client may take for its handshake and request. */
+    private static final long REQUEST_TIMEOUT_NANOS = HandshakeSteps.DEFAULT_TIMEOUT_NANOS;
+    /** Clients served at once; more are closed when accepted. */
+    static final int MAX_CLIENTS = 16;
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** Last: its constructor uses the constants above. */
@@ -172,50 +184,46 @@ final class FdSharer implements EndTransfer {
         return ChannelConnection.attached(new PipeChannel(fd, label, maxFrame), d, this);
     }
 
-    /** Serves one request on the server thread. */
-    private void serve(int client, Arena arena, MemorySegment state, MemorySegment request, MemorySegment pollFd) {
-        long got = 0;
-        long total = FrameCodec.SHORT_HEADER_BYTES + REQUEST_BYTES;
-        while (got < total) {
-            pollFd.set(ValueLayout.JAVA_INT, Libc.POLLFD_FD_OFFSET, client);
-            pollFd.set(ValueLayout.JAVA_SHORT, Libc.POLLFD_EVENTS_OFFSET, Libc.POLLIN);
-            int p = Libc.poll(pollFd, 1, REQUEST_TIMEOUT_MILLIS, state);
-            if (p == -Libc.EINTR) {
-                continue;
+    /**
+     * Serves one client on a thread of its own: the authkey handshake, then its request, all
+     * within {@link #REQUEST_TIMEOUT_NANOS}.
+     */
+    private void serve(int client) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.newCallState(arena);
+            String who = "a process taking a pipe end from process " + ProcessHandle.current().pid();
+            try {
+                LibcFrameLink link = new LibcFrameLink(client, arena, state, who);
+                long deadline = System.nanoTime() + REQUEST_TIMEOUT_NANOS;
+                new HandshakeSteps(HandshakeSteps.Role.SERVER, ProcessIdentity.authkey(), who).run(link, REQUEST_TIMEOUT_NANOS);
+                byte[] request = link.receive(REQUEST_BYTES, Math.max(1, deadline - System.nanoTime()));
+                if (request == null) {
+                    LOG.warn("fd sharer: a client sent no request within {} ms; dropped", REQUEST_TIMEOUT_NANOS / 1_000_000);
+                    return;
+                }
+                handle(client, arena, state, request);
+            } catch (AuthenticationException e) {
+                LOG.warn("fd sharer: refused a connection: {}", e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("fd sharer: a client failed: {}", e.toString());
+            } finally {
+                Libc.close(client, state);
             }
-            if (p <= 0) {
-                LOG.warn("fd sharer: a client sent {} of {} request bytes within {} ms; dropped", got, total,
-                        REQUEST_TIMEOUT_MILLIS);
-                return;
-            }
-            long n = Libc.read(client, request, got, total - got, state);
-            if (n == -Libc.EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                return;
-            }
-            got += n;
         }
-        long length;
-        try {
-            length = FrameCodec.readHeader(request, 0, got, REQUEST_BYTES);
-        } catch (RuntimeException e) {
-            refuse(client, arena, state, "bad request: " + e.getMessage());
+    }
+
+    /** Hands over the end a request names, if its token is right. */
+    private void handle(int client, Arena arena, MemorySegment state, byte[] payload) {
+        MemorySegment request = MemorySegment.ofArray(payload);
+        if (payload.length != REQUEST_BYTES || request.get(INT, REQUEST_MAGIC_OFFSET) != MAGIC
+                || request.get(INT, REQUEST_VERSION_OFFSET) != VERSION) {
+            refuse(client, arena, state, "bad request: " + payload.length + " bytes, expected " + REQUEST_BYTES
+                    + " bytes of magic " + Integer.toHexString(MAGIC) + " version " + VERSION);
             return;
         }
-        int at = FrameCodec.SHORT_HEADER_BYTES;
-        if (length != REQUEST_BYTES || request.get(INT, at + REQUEST_MAGIC_OFFSET) != MAGIC
-                || request.get(INT, at + REQUEST_VERSION_OFFSET) != VERSION) {
-            refuse(client, arena, state, "bad request: length " + length + ", magic "
-                    + Integer.toHexString(request.get(INT, at + REQUEST_MAGIC_OFFSET)) + " version "
-                    + request.get(INT, at + REQUEST_VERSION_OFFSET) + ", expected " + REQUEST_BYTES + " bytes, magic "
-                    + Integer.toHexString(MAGIC) + " version " + VERSION);
-            return;
-        }
-        long pid = request.get(LONG, at + REQUEST_PID_OFFSET);
-        long id = request.get(LONG, at + REQUEST_ID_OFFSET);
-        byte[] token = request.asSlice(at + REQUEST_TOKEN_OFFSET, TOKEN_BYTES).toArray(ValueLayout.JAVA_BYTE);
+        long pid = request.get(LONG, REQUEST_PID_OFFSET);
+        long id = request.get(LONG, REQUEST_ID_OFFSET);
+        byte[] token = Arrays.copyOfRange(payload, REQUEST_TOKEN_OFFSET, REQUEST_TOKEN_OFFSET + TOKEN_BYTES);
         Exported e = byId.get(id);
         if (e == null || !MessageDigest.isEqual(e.token(), token)) {
             refuse(client, arena, state, "pipe end " + id + " is not offered by process " + ProcessHandle.current().pid()
@@ -321,10 +329,9 @@ final class FdSharer implements EndTransfer {
         }
 
         private void run() {
+            Semaphore slots = new Semaphore(MAX_CLIENTS);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = Libc.newCallState(arena);
-                MemorySegment request = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + REQUEST_BYTES);
-                MemorySegment pollFd = arena.allocate(Libc.POLLFD_SIZE, 4);
                 while (!stopping) {
                     int client = Libc.accept(listenFd, state);
                     if (client < 0) {
@@ -337,13 +344,18 @@ final class FdSharer implements EndTransfer {
                         }
                         break;
                     }
-                    try (Arena call = Arena.ofConfined()) {
-                        INSTANCE.serve(client, call, state, request, pollFd);
-                    } catch (RuntimeException e) {
-                        LOG.warn("fd sharer '{}': a request failed", name, e);
-                    } finally {
+                    if (!slots.tryAcquire()) {
+                        LOG.warn("fd sharer '{}': {} clients are being served; one more was dropped", name, MAX_CLIENTS);
                         Libc.close(client, state);
+                        continue;
                     }
+                    Thread.ofPlatform().daemon().name("multiproc-pipe-fd-sharer-client").start(() -> {
+                        try {
+                            INSTANCE.serve(client);
+                        } finally {
+                            slots.release();
+                        }
+                    });
                 }
                 Libc.close(listenFd, state);
             }

@@ -1,15 +1,18 @@
 package dev.multiproc.pipe.internal;
 
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.frame.FrameCodec;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The taking side of {@link FdSharer}: connects to the exporting process's fd sharer, presents the
- * end's number and token, and receives the end's descriptor with {@code SCM_RIGHTS} (or the
+ * The taking side of {@link FdSharer}: connects to the exporting process's fd sharer, runs the
+ * authkey handshake ({@link HandshakeSteps}), presents the end's number and token, and receives the end's descriptor with {@code SCM_RIGHTS} (or the
  * reason it was refused). Stateless.
  */
 final class FdTaker {
@@ -37,29 +40,25 @@ final class FdTaker {
                     throw new IllegalStateException(what + ": nothing answers at its fd sharer '" + sharer + "' ("
                             + Libc.describe(-r) + "); that process exited, or closed the end before this one read it");
                 }
-                MemorySegment request = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + FdSharer.REQUEST_BYTES);
-                int at = FrameCodec.writeHeader(request, 0, FdSharer.REQUEST_BYTES);
-                request.set(FdSharer.INT, at + FdSharer.REQUEST_MAGIC_OFFSET, FdSharer.MAGIC);
-                request.set(FdSharer.INT, at + FdSharer.REQUEST_VERSION_OFFSET, FdSharer.VERSION);
-                request.set(FdSharer.LONG, at + FdSharer.REQUEST_PID_OFFSET, ProcessHandle.current().pid());
-                request.set(FdSharer.LONG, at + FdSharer.REQUEST_ID_OFFSET, id);
-                MemorySegment.copy(token, 0, request, ValueLayout.JAVA_BYTE, at + FdSharer.REQUEST_TOKEN_OFFSET, FdSharer.TOKEN_BYTES);
-                sendAll(sock, request, state, what);
+                LibcFrameLink link = new LibcFrameLink(sock, arena, state, "the fd sharer of process " + ownerPid);
+                try {
+                    new HandshakeSteps(HandshakeSteps.Role.CLIENT, ProcessIdentity.authkey(), "process " + ownerPid)
+                            .run(link, HandshakeSteps.DEFAULT_TIMEOUT_NANOS);
+                    byte[] request = new byte[FdSharer.REQUEST_BYTES];
+                    MemorySegment fields = MemorySegment.ofArray(request);
+                    fields.set(FdSharer.INT, FdSharer.REQUEST_MAGIC_OFFSET, FdSharer.MAGIC);
+                    fields.set(FdSharer.INT, FdSharer.REQUEST_VERSION_OFFSET, FdSharer.VERSION);
+                    fields.set(FdSharer.LONG, FdSharer.REQUEST_PID_OFFSET, ProcessHandle.current().pid());
+                    fields.set(FdSharer.LONG, FdSharer.REQUEST_ID_OFFSET, id);
+                    System.arraycopy(token, 0, request, FdSharer.REQUEST_TOKEN_OFFSET, FdSharer.TOKEN_BYTES);
+                    link.send(request);
+                } catch (IOException e) {
+                    throw new IllegalStateException(what + ": " + e.getMessage(), e);
+                }
                 return receiveReply(sock, arena, state, what);
             } finally {
                 Libc.close(sock, state);
             }
-        }
-    }
-
-    private static void sendAll(int sock, MemorySegment data, MemorySegment state, String what) {
-        long done = 0;
-        while (done < data.byteSize()) {
-            long n = Libc.send(sock, data, done, data.byteSize() - done, 0, state);
-            if (n < 0 && n != -Libc.EINTR) {
-                throw new IllegalStateException(what + ": sending the request failed: " + Libc.describe((int) -n));
-            }
-            done += Math.max(0, n);
         }
     }
 

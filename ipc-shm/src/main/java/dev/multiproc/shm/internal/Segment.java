@@ -1,12 +1,12 @@
 package dev.multiproc.shm.internal;
 
-import dev.multiproc.spi.ContextSettings;
-import dev.multiproc.spi.process.ProcessLiveness;
-import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.IpcException;
 import dev.multiproc.ResourceExistsException;
 import dev.multiproc.ResourceNotFoundException;
 import dev.multiproc.spi.Cleanup;
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.process.ProcessLiveness;
+import dev.multiproc.spi.wait.WaitStrategy;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,6 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -26,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (threads still touching it then get {@link IllegalStateException}). Thread-safe.
  */
 public final class Segment implements AutoCloseable {
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
     /** Mapping granularity: files are rounded up to whole pages. */
     static final long PAGE = 4096;
 
@@ -63,6 +68,17 @@ public final class Segment implements AutoCloseable {
         return create(path, kind, bodySize, ContextSettings.process().waits());
     }
 
+    /** Creates the file readable and writable by its owner only, as Python's {@code SharedMemory} does. */
+    private static FileChannel openNew(Path path) throws IOException {
+        Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            return FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
+        } catch (UnsupportedOperationException e) {
+            return FileChannel.open(path, options); // not a POSIX file system
+        }
+    }
+
     /**
      * As {@link #create(Path, int, long)}, for a context whose waiters wait as {@code waits} says.
      *
@@ -79,8 +95,7 @@ public final class Segment implements AutoCloseable {
         long fileSize = roundToPage(SegmentDescriptor.HEADER_LENGTH + bodySize);
         Arena arena = Arena.ofShared();
         boolean created = false;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = openNew(path)) {
             created = true;
             MemorySegment memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize, arena); // grows the file
             SegmentDescriptor.write(memory, kind, ProcessLiveness.selfPid(), ProcessLiveness.selfStart(), bodySize);

@@ -54,7 +54,8 @@ public final class ChildMain {
         System.setIn(InputStream.nullInputStream());
         ParentWatch.start(stdin, bootstrap.getParentPid());
         ProcessIdentity.initChild(bootstrap.getProcessName(), bootstrap.getDaemon(),
-                ProcessInfo.of(bootstrap.getParentName(), bootstrap.getParentPid(), bootstrap.getParentDaemon()));
+                ProcessInfo.of(bootstrap.getParentName(), bootstrap.getParentPid(), bootstrap.getParentDaemon()),
+                bootstrap.getProcessAuthkey().toByteArray());
         int status = run(bootstrap);
         System.out.flush();
         System.err.flush();

@@ -127,6 +127,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
                 .setParentDaemon(parent.isDaemon())
                 .setControlAddress(listener.path().toString())
                 .setAuthkey(ByteString.copyFrom(listener.authkey()))
+                .setProcessAuthkey(ByteString.copyFrom(ProcessIdentity.authkey()))
                 .setTarget(ByteString.copyFrom(targetBytes))
                 .setTransport(services.settings().transport())
                 .setChildId(childId)

@@ -3,6 +3,8 @@ package dev.multiproc.launcher.internal;
 import dev.multiproc.AuthenticationException;
 import dev.multiproc.Serializer;
 import dev.multiproc.spi.RemoteErrors;
+import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.wire.Bootstrap;
 import dev.multiproc.wire.Exit;
 import dev.multiproc.wire.Hello;
@@ -16,8 +18,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The child's end of its control channel: connects back to the parent's
- * {@link ControlListener}, authenticates with the bootstrap's authkey, and reports how the
- * target ended. Not thread-safe: used by the child's main thread.
+ * {@link ControlListener}, runs the authkey handshake with the bootstrap's key and sends its
+ * Hello, and reports how the target ended. Not thread-safe: used by the child's main thread.
  */
 final class ControlClient implements AutoCloseable {
     private final SocketChannel channel;
@@ -36,21 +38,25 @@ final class ControlClient implements AutoCloseable {
      */
     static ControlClient connect(Bootstrap bootstrap) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        String parent = "parent " + bootstrap.getParentName() + " (pid " + bootstrap.getParentPid() + ")";
         try {
             channel.connect(UnixDomainSocketAddress.of(bootstrap.getControlAddress()));
-            ControlClient client = new ControlClient(channel);
-            ControlFrames.write(client.out, Hello.newBuilder()
-                    .setChildId(bootstrap.getChildId())
-                    .setPid(ProcessHandle.current().pid())
-                    .setAuthkey(bootstrap.getAuthkey())
-                    .build());
-            Hello answer = ControlFrames.read(Channels.newInputStream(channel), Hello.parser(), ControlFrames.MAX_HELLO_BYTES);
-            if (answer == null || answer.getChildId() != bootstrap.getChildId()) {
-                throw new AuthenticationException("parent " + bootstrap.getParentName() + " (pid " + bootstrap.getParentPid()
-                        + ") did not accept the control connection of child " + bootstrap.getChildId()
-                        + " on " + bootstrap.getControlAddress());
+            Hello answer;
+            try (NioFrameLink link = new NioFrameLink(channel, parent)) {
+                long deadline = System.nanoTime() + HandshakeSteps.DEFAULT_TIMEOUT_NANOS;
+                new HandshakeSteps(HandshakeSteps.Role.CLIENT, bootstrap.getAuthkey().toByteArray(), parent)
+                        .run(link, HandshakeSteps.DEFAULT_TIMEOUT_NANOS);
+                link.send(Hello.newBuilder().setChildId(bootstrap.getChildId()).setPid(ProcessHandle.current().pid())
+                        .build().toByteArray());
+                byte[] reply = link.receive((int) ControlFrames.MAX_HELLO_BYTES, Math.max(1, deadline - System.nanoTime()));
+                answer = reply == null ? null : Hello.parseFrom(reply);
             }
-            return client;
+            if (answer == null || answer.getChildId() != bootstrap.getChildId()) {
+                throw new AuthenticationException(parent + " did not accept the control connection of child "
+                        + bootstrap.getChildId() + " on " + bootstrap.getControlAddress());
+            }
+            channel.configureBlocking(true);
+            return new ControlClient(channel);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

@@ -2,42 +2,47 @@ package dev.multiproc.launcher.internal;
 
 import dev.multiproc.AuthenticationException;
 import dev.multiproc.spi.Cleanup;
+import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.spi.process.OwnedFiles;
+import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.wire.Hello;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parent's end of one child's control channel: a Unix-domain socket
  * ({@code multiproc-ctl-<pid>-<start>-...sock}, named as {@link OwnedFiles} says, so a sweep tells
- * a dead parent's file) the child connects back to, and the check of its
- * {@link Hello}: child id and the random authkey given in its bootstrap. A peer with a wrong key
- * is dropped ({@link AuthenticationException}, logged) and the listener waits on. The socket
- * file is deleted as soon as the child is in, or when the listener is closed.
+ * a dead parent's file, in the private socket directory) the child connects back to. Each
+ * connection is vetted on a thread of its own: the {@link HandshakeSteps authkey handshake} with
+ * the random key given in the child's bootstrap, then the child's {@link Hello} naming its id,
+ * all within {@link HandshakeSteps#DEFAULT_TIMEOUT_NANOS}. So a peer that stays silent, or
+ * presents a wrong key (dropped, logged), holds up nobody: the child gets in as soon as it
+ * connects. The socket file is deleted as soon as the child is in, or when the listener is closed.
  *
  * <p>Used by one monitor thread; {@link #abandon()} and {@link #close()} may be called from any thread.
  */
 final class ControlListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlListener.class);
     private static final int AUTHKEY_BYTES = 32;
+    /** Connections vetted at once; more are closed at accept. */
+    static final int MAX_CANDIDATES = 16;
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Kind of the control socket files, in {@link OwnedFiles} names. */
     static final String KIND = "ctl";
@@ -48,8 +53,8 @@ final class ControlListener implements AutoCloseable {
     private final byte[] authkey;
     private final ServerSocketChannel server;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile SocketChannel candidate;
-    private volatile boolean authenticated;
+    private final Set<SocketChannel> candidates = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<SocketChannel> child = new CompletableFuture<>();
 
     private ControlListener(Path path, long childId, byte[] authkey, ServerSocketChannel server) {
         this.path = path;
@@ -65,6 +70,7 @@ final class ControlListener implements AutoCloseable {
      * @throws UncheckedIOException if the socket cannot be bound; names the path
      */
     static ControlListener open(Path directory, long childId) {
+        PrivateDirectory.ensure(directory);
         sweepOnce(directory);
         byte[] key = new byte[AUTHKEY_BYTES];
         RANDOM.nextBytes(key);
@@ -103,7 +109,7 @@ final class ControlListener implements AutoCloseable {
         return path;
     }
 
-    /** @return the authkey the child must present */
+    /** @return the authkey the child must prove it holds */
     byte[] authkey() {
         return authkey.clone();
     }
@@ -112,64 +118,71 @@ final class ControlListener implements AutoCloseable {
      * Waits for the child to connect and authenticate, then answers its Hello.
      *
      * @param expectedPid the child's pid, for log messages
-     * @return the authenticated channel, or null if the listener was abandoned or closed first
+     * @return the authenticated channel (blocking), or null if the listener was abandoned or closed first
      */
     SocketChannel awaitChild(long expectedPid) {
         while (!closed.get()) {
             SocketChannel channel;
             try {
                 channel = server.accept();
-            } catch (ClosedChannelException e) { // also AsynchronousCloseException: abandoned
-                return null;
+            } catch (ClosedChannelException e) { // also AsynchronousCloseException: the child is in, or abandoned
+                break;
             } catch (IOException e) {
                 LOG.warn("control socket {} of child {} (pid {}) failed: {}", path, childId, expectedPid, e.toString());
-                return null;
+                break;
             }
-            candidate = channel;
-            if (closed.get()) {
+            if (closed.get() || candidates.size() >= MAX_CANDIDATES) {
                 Cleanup.closeQuietly(channel);
-                return null;
+                continue;
             }
-            try {
-                InputStream in = Channels.newInputStream(channel);
-                authenticate(ControlFrames.read(in, Hello.parser(), ControlFrames.MAX_HELLO_BYTES), expectedPid);
-                ControlFrames.write(Channels.newOutputStream(channel),
-                        Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build());
-                authenticated = true;
-                close(); // the child is in: the socket file is no longer needed
-                return channel;
-            } catch (AuthenticationException e) {
-                LOG.warn("dropped a control connection on {}: {}", path, e.getMessage());
-                Cleanup.closeQuietly(channel);
-            } catch (IOException e) {
-                LOG.debug("control connection on {} failed before authentication: {}", path, e.toString());
-                Cleanup.closeQuietly(channel);
-            } finally {
-                candidate = null;
-            }
+            candidates.add(channel);
+            Thread.ofPlatform().daemon().name("multiproc-control-vet-" + childId)
+                    .start(() -> vet(channel, expectedPid));
         }
-        return null;
+        return child.getNow(null);
     }
 
-    private void authenticate(Hello hello, long expectedPid) {
+    /** Runs one connection's handshake and Hello; the first to pass is the child. */
+    private void vet(SocketChannel channel, long expectedPid) {
+        String who = "a process connecting to control socket " + path + " of child " + childId + " (pid " + expectedPid + ")";
+        try {
+            try (NioFrameLink link = new NioFrameLink(channel, who)) {
+                long deadline = System.nanoTime() + HandshakeSteps.DEFAULT_TIMEOUT_NANOS;
+                new HandshakeSteps(HandshakeSteps.Role.SERVER, authkey, who).run(link, HandshakeSteps.DEFAULT_TIMEOUT_NANOS);
+                byte[] hello = link.receive((int) ControlFrames.MAX_HELLO_BYTES, Math.max(1, deadline - System.nanoTime()));
+                checkHello(hello == null ? null : Hello.parseFrom(hello), expectedPid);
+                link.send(Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build().toByteArray());
+            }
+            channel.configureBlocking(true);
+            if (child.complete(channel)) {
+                candidates.remove(channel);
+                close(); // the child is in: the socket file is no longer needed, and the accept loop ends
+                return;
+            }
+        } catch (AuthenticationException e) {
+            LOG.warn("dropped a control connection on {}: {}", path, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("control connection on {} failed before authentication: {}", path, e.toString());
+        }
+        candidates.remove(channel);
+        Cleanup.closeQuietly(channel);
+    }
+
+    private void checkHello(Hello hello, long expectedPid) {
         if (hello == null) {
-            throw new AuthenticationException("peer closed the connection before its Hello");
+            throw new AuthenticationException("peer sent no Hello within the handshake time");
         }
         if (hello.getChildId() != childId) {
             throw new AuthenticationException("Hello names child " + hello.getChildId() + " (pid " + hello.getPid()
                     + "), expected child " + childId + " (pid " + expectedPid + ")");
         }
-        if (!MessageDigest.isEqual(hello.getAuthkey().toByteArray(), authkey)) {
-            throw new AuthenticationException("wrong authkey from pid " + hello.getPid() + " claiming to be child "
-                    + childId + " (pid " + expectedPid + ")");
-        }
     }
 
-    /** Called when the child has exited: stops waiting, and drops a peer that is not authenticated. */
+    /** Called when the child has exited: stops waiting, and drops peers that are not authenticated. */
     void abandon() {
         close();
-        SocketChannel c = candidate;
-        if (c != null && !authenticated) {
+        child.complete(null);
+        for (SocketChannel c : candidates) {
             Cleanup.closeQuietly(c);
         }
     }

@@ -2,6 +2,7 @@ package dev.multiproc.pipe.queue.internal;
 
 import dev.multiproc.spi.broker.BrokerEndpoints;
 import dev.multiproc.spi.process.OwnedFiles;
+import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.spi.process.ProcessLiveness;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,7 @@ public final class UnixBrokerEndpoints implements BrokerEndpoints {
 
     @Override
     public Listener listen(String queueName) throws IOException {
-        Files.createDirectories(directory);
+        PrivateDirectory.ensure(directory);
         OwnedFiles.sweep(directory, KIND);
         Path path = directory.resolve(OwnedFiles.newName(KIND, ".sock")).toAbsolutePath();
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

@@ -8,6 +8,9 @@ import dev.multiproc.QueueClosedException;
 import dev.multiproc.SerializationException;
 import dev.multiproc.Serializer;
 import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.spi.broker.QueueClient;
 import dev.multiproc.spi.broker.QueueDescriptor;
 import dev.multiproc.spi.broker.QueueFrames;
@@ -317,6 +320,11 @@ class QueueBrokerClientTest {
         QueueDescriptor d = descriptor(q);
         try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             raw.connect(UnixDomainSocketAddress.of(d.address()));
+            try (NioFrameLink link = new NioFrameLink(raw, "broker")) { // as a client holding the authkey
+                new HandshakeSteps(HandshakeSteps.Role.CLIENT, ProcessIdentity.authkey(), "broker")
+                        .run(link, TimeUnit.SECONDS.toNanos(10));
+            }
+            raw.configureBlocking(true);
             ByteBuffer demand = ByteBuffer.allocate(9).putInt(5).put(QueueFrames.DEMAND).putInt(1).flip();
             raw.write(demand);
             ByteBuffer in = ByteBuffer.allocate(64);
