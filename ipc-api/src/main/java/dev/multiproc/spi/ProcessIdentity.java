@@ -1,8 +1,8 @@
 package dev.multiproc.spi;
 
 import dev.multiproc.ProcessInfo;
+import dev.multiproc.spi.auth.KernelRandom;
 
-import java.security.SecureRandom;
 import java.util.Optional;
 
 /**
@@ -61,7 +61,7 @@ public final class ProcessIdentity {
 
     private static byte[] randomAuthkey() {
         byte[] key = new byte[AUTHKEY_BYTES];
-        new SecureRandom().nextBytes(key);
+        KernelRandom.fill(key);
         return key;
     }
 

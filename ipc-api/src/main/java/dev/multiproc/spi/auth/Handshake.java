@@ -5,7 +5,6 @@ import dev.multiproc.AuthenticationException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
@@ -43,7 +42,6 @@ public final class Handshake {
     private static final Map<String, String> DIGESTS = Map.of(
             "md5", "HmacMD5", "sha256", "HmacSHA256", "sha384", "HmacSHA384",
             "sha3_256", "HmacSHA3-256", "sha3_384", "HmacSHA3-384");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Handshake() {
     }
@@ -52,7 +50,7 @@ public final class Handshake {
     public static byte[] challenge() {
         byte[] prefix = ascii("{" + DIGEST + "}");
         byte[] nonce = new byte[NONCE_BYTES];
-        RANDOM.nextBytes(nonce);
+        KernelRandom.fill(nonce);
         return concat(CHALLENGE, prefix, nonce);
     }
 
@@ -119,7 +117,11 @@ public final class Handshake {
         return null;
     }
 
+    /** SHA-256, the digest of every challenge this side makes, is ours; others come from the JDK. */
     private static byte[] hmac(String digest, byte[] key, byte[] data) {
+        if (digest.equals(DIGEST)) {
+            return Sha256.hmac(key, data);
+        }
         try {
             String algorithm = DIGESTS.get(digest);
             Mac mac = Mac.getInstance(algorithm);

@@ -5,6 +5,7 @@ import dev.multiproc.AuthenticationException;
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.auth.KernelRandom;
 import dev.multiproc.spi.channel.ChannelConnection;
 import dev.multiproc.spi.channel.EndTransfer;
 import dev.multiproc.spi.frame.FrameCodec;
@@ -19,7 +20,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
@@ -64,7 +64,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FdSharer implements EndTransfer {
     private static final Logger LOG = LoggerFactory.getLogger(FdSharer.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     static final String KIND = "pipe.connection";
     static final String PROVIDER = "pipe";
@@ -117,7 +116,7 @@ final class FdSharer implements EndTransfer {
 
     private static byte[] randomBytes(int n) {
         byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
+        KernelRandom.fill(b);
         return b;
     }
 

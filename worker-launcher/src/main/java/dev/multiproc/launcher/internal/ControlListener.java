@@ -3,6 +3,7 @@ package dev.multiproc.launcher.internal;
 import dev.multiproc.AuthenticationException;
 import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.auth.KernelRandom;
 import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.process.PrivateDirectory;
@@ -20,7 +21,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +43,6 @@ final class ControlListener implements AutoCloseable {
     private static final int AUTHKEY_BYTES = 32;
     /** Connections vetted at once; more are closed at accept. */
     static final int MAX_CANDIDATES = 16;
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Kind of the control socket files, in {@link OwnedFiles} names. */
     static final String KIND = "ctl";
     private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
@@ -73,7 +72,7 @@ final class ControlListener implements AutoCloseable {
         PrivateDirectory.ensure(directory);
         sweepOnce(directory);
         byte[] key = new byte[AUTHKEY_BYTES];
-        RANDOM.nextBytes(key);
+        KernelRandom.fill(key);
         Path path = directory.resolve(OwnedFiles.newName(KIND, ".sock"));
         ServerSocketChannel server = null;
         try {
@@ -191,11 +190,10 @@ final class ControlListener implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            deleteQuietly(path); // first: closing the server ends awaitChild, whose caller may look for the file
             Cleanup.closeQuietly(server);
-            deleteQuietly(path);
         }
     }
-
 
     private static void deleteQuietly(Path path) {
         try {
