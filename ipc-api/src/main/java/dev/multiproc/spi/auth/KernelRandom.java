@@ -1,11 +1,9 @@
 package dev.multiproc.spi.auth;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 
 /**
@@ -16,11 +14,14 @@ import java.security.SecureRandom;
  * challenge while it starts. {@code /dev/urandom} is what the default {@code SecureRandom}
  * (NativePRNG) reads on Linux anyway. Where it cannot be opened, {@code SecureRandom} is used.
  *
+ * <p>A stream, not a {@code FileChannel}: an interrupt of a thread reading a channel closes the
+ * channel for every thread.
+ *
  * <p>Thread-safe: reads are serialized on the class.
  */
 public final class KernelRandom {
-    private static final Path DEVICE = Path.of("/dev/urandom");
-    private static FileChannel device;
+    private static final String DEVICE = "/dev/urandom";
+    private static InputStream device;
     private static SecureRandom fallback;
 
     private KernelRandom() {
@@ -35,8 +36,8 @@ public final class KernelRandom {
     public static synchronized void fill(byte[] bytes) {
         if (device == null && fallback == null) {
             try {
-                device = FileChannel.open(DEVICE, StandardOpenOption.READ);
-            } catch (IOException | UnsupportedOperationException e) {
+                device = new FileInputStream(DEVICE);
+            } catch (IOException e) {
                 fallback = new SecureRandom();
             }
         }
@@ -44,11 +45,11 @@ public final class KernelRandom {
             fallback.nextBytes(bytes);
             return;
         }
-        ByteBuffer into = ByteBuffer.wrap(bytes);
         try {
-            while (into.hasRemaining()) {
-                if (device.read(into) < 0) {
-                    throw new IOException("end of file after " + into.position() + " of " + bytes.length + " bytes");
+            for (int at = 0, n; at < bytes.length; at += n) {
+                n = device.read(bytes, at, bytes.length - at);
+                if (n < 0) {
+                    throw new IOException("end of file after " + at + " of " + bytes.length + " bytes");
                 }
             }
         } catch (IOException e) {

@@ -48,4 +48,15 @@ class Sha256Test {
     void kernelRandomBytesDiffer() {
         assertThat(KernelRandom.bytes(32)).isNotEqualTo(KernelRandom.bytes(32)).hasSize(32);
     }
+
+    @Test
+    void anInterruptedReaderDoesNotBreakItForOthers() {
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(KernelRandom.bytes(16)).hasSize(16);
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(KernelRandom.bytes(16)).hasSize(16);
+    }
 }
