@@ -1,6 +1,7 @@
 package dev.multiproc.spi.broker;
 
 import dev.multiproc.QueueClosedException;
+import dev.multiproc.spi.frame.FrameWriter.Urgency;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -42,6 +44,56 @@ final class PendingReplies {
             throw why;
         }
         return f;
+    }
+
+    /** A request sent, and the future of its answer. */
+    record Asked(long id, CompletableFuture<Reply> reply) {
+    }
+
+    /**
+     * Sends a request (written by {@code send} with its id) at once; its answer is to come.
+     *
+     * @param gone why no request may be sent now, or null
+     */
+    Asked ask(BrokerLink out, LongConsumer send, Supplier<RuntimeException> gone) {
+        long id = next();
+        CompletableFuture<Reply> reply = expect(id, gone);
+        send.accept(id);
+        out.flush(Urgency.NOW);
+        return new Asked(id, reply);
+    }
+
+    /**
+     * Waits for an answer; at the timeout, or when interrupted, cancels the request and returns
+     * its final answer. The broker may have applied the request before the cancel: the answer is
+     * then OK, and an interrupt is kept set for the caller, as it came after the success.
+     *
+     * @param nanos how long to wait; negative waits without a timeout
+     * @param link  the connection a cancel goes out on (the current one when it is sent)
+     * @throws InterruptedException if interrupted and the request did not succeed
+     */
+    Reply awaitOrCancel(Asked asked, long nanos, Supplier<BrokerLink> link) throws InterruptedException {
+        try {
+            Reply r = await(asked.reply(), nanos);
+            if (r != null) {
+                return r;
+            }
+        } catch (InterruptedException e) {
+            Reply last = cancel(asked, link.get());
+            if (last.status() == QueueFrames.OK) {
+                Thread.currentThread().interrupt();
+                return last;
+            }
+            throw e;
+        }
+        return cancel(asked, link.get());
+    }
+
+    /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
+    private static Reply cancel(Asked asked, BrokerLink out) {
+        out.longCommand(QueueFrames.CANCEL, asked.id());
+        out.flush(Urgency.NOW);
+        return awaitUninterruptibly(asked.reply());
     }
 
     /** The broker answered. */

@@ -1,6 +1,7 @@
 package dev.multiproc.spi.broker;
 
 import dev.multiproc.QueueClosedException;
+import dev.multiproc.spi.broker.PendingReplies.Asked;
 import dev.multiproc.spi.broker.PendingReplies.Reply;
 import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.spi.frame.FrameWriter.Urgency;
@@ -16,9 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.LongConsumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * One process's connection to a queue's broker, shared by every handle of that queue in the
@@ -332,49 +333,12 @@ public final class QueueClient implements ByteQueue {
     }
 
     /** A request sent to the broker, and its answer to come. */
-    private record Asked(long id, CompletableFuture<Reply> reply) {
-    }
-
-    /** Sends a request (written by {@code send} with its id) at once; its answer is to come. */
     private Asked ask(BrokerLink out, LongConsumer send) {
-        long id = replies.next();
-        CompletableFuture<Reply> reply = replies.expect(id, this::goneOrNull);
-        send.accept(id);
-        out.flush(Urgency.NOW);
-        return new Asked(id, reply);
+        return replies.ask(out, send, this::goneOrNull);
     }
 
-    /**
-     * Waits for an answer; at the timeout, or when interrupted, cancels the request and returns
-     * its final answer. The broker may have applied the request before the cancel: the answer is
-     * then OK, and an interrupt is kept set for the caller, as it came after the success.
-     *
-     * @param nanos how long to wait; negative waits without a timeout
-     * @throws InterruptedException if interrupted and the request did not succeed
-     */
     private Reply awaitOrCancel(Asked asked, long nanos) throws InterruptedException {
-        try {
-            Reply r = PendingReplies.await(asked.reply(), nanos);
-            if (r != null) {
-                return r;
-            }
-        } catch (InterruptedException e) {
-            Reply last = cancel(asked);
-            if (last.status() == QueueFrames.OK) {
-                Thread.currentThread().interrupt();
-                return last;
-            }
-            throw e;
-        }
-        return cancel(asked);
-    }
-
-    /** Cancels a waiting request and returns its final answer (OK if it had already succeeded). */
-    private Reply cancel(Asked asked) {
-        BrokerLink out = link;
-        out.longCommand(QueueFrames.CANCEL, asked.id());
-        out.flush(Urgency.NOW);
-        return PendingReplies.awaitUninterruptibly(asked.reply());
+        return replies.awaitOrCancel(asked, nanos, () -> link);
     }
 
     // ---------------------------------------------------------------- the broker's answers
