@@ -4,8 +4,6 @@ import dev.multiproc.Context;
 import dev.multiproc.IpcQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.spi.ProcessIdentity;
-import dev.multiproc.spi.broker.QueueClient;
-import dev.multiproc.spi.queue.QueueHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,10 +53,8 @@ class PythonHandshakeInteropTest {
         return p.toString();
     }
 
-    private static String address(IpcQueue<?> queue) throws ReflectiveOperationException {
-        var f = QueueHandle.class.getDeclaredField("queue");
-        f.setAccessible(true);
-        return ((QueueClient) f.get(queue)).queue().address();
+    private static String address(IpcQueue<?> queue) {
+        return QueueBrokerClientTest.queueDescriptorOf(queue).address();
     }
 
     private record Run(int exit, String out) {

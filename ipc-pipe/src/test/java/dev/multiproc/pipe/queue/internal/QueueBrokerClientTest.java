@@ -82,7 +82,8 @@ class QueueBrokerClientTest {
         return QueueRegistry.client(queueDescriptorOf(back), ENDPOINTS).queue();
     }
 
-    private static QueueDescriptor queueDescriptorOf(Object handle) {
+    /** @return the descriptor inside a queue handle; the other tests of this package use it too */
+    static QueueDescriptor queueDescriptorOf(Object handle) {
         try {
             var f = QueueHandle.class.getDeclaredField("queue");
             f.setAccessible(true);

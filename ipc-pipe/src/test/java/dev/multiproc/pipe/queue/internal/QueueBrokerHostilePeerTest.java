@@ -9,10 +9,8 @@ import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.auth.Handshake;
 import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.auth.NioFrameLink;
-import dev.multiproc.spi.broker.QueueClient;
 import dev.multiproc.spi.broker.QueueDescriptor;
 import dev.multiproc.spi.broker.QueueFrames;
-import dev.multiproc.spi.queue.QueueHandle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,10 +63,8 @@ class QueueBrokerHostilePeerTest {
         return c;
     }
 
-    private static QueueDescriptor descriptor(IpcQueue<?> queue) throws ReflectiveOperationException {
-        var f = QueueHandle.class.getDeclaredField("queue");
-        f.setAccessible(true);
-        return ((QueueClient) f.get(queue)).queue();
+    private static QueueDescriptor descriptor(IpcQueue<?> queue) {
+        return QueueBrokerClientTest.queueDescriptorOf(queue);
     }
 
     private static ByteBuffer frame(byte[] payload) {
