@@ -248,12 +248,12 @@ final class FdSharer implements EndTransfer {
         MemorySegment data = arena.allocate(FrameCodec.SHORT_HEADER_BYTES + 1);
         FrameCodec.writeHeader(data, 0, 1);
         data.set(ValueLayout.JAVA_BYTE, FrameCodec.SHORT_HEADER_BYTES + REPLY_STATUS_OFFSET, STATUS_TAKEN);
-        Libc.FdMessage msg = Libc.fdMessage(arena, data, data.byteSize());
+        FdMessage msg = FdMessage.over(arena, data, data.byteSize());
         MemorySegment control = msg.control();
-        control.set(ValueLayout.JAVA_LONG, 0, Libc.CMSG_FD_LEN);
-        control.set(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET, Libc.SOL_SOCKET);
-        control.set(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET, Libc.SCM_RIGHTS);
-        control.set(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET, fd);
+        control.set(ValueLayout.JAVA_LONG, 0, FdMessage.CMSG_FD_LEN);
+        control.set(ValueLayout.JAVA_INT, FdMessage.CMSG_LEVEL_OFFSET, Libc.SOL_SOCKET);
+        control.set(ValueLayout.JAVA_INT, FdMessage.CMSG_TYPE_OFFSET, Libc.SCM_RIGHTS);
+        control.set(ValueLayout.JAVA_INT, FdMessage.CMSG_DATA_OFFSET, fd);
         long n;
         do {
             n = Libc.sendmsg(client, msg.header(), 0, state);

@@ -66,7 +66,7 @@ final class FdTaker {
     private static int receiveReply(int sock, Arena arena, MemorySegment state, String what) {
         int capacity = FrameCodec.SHORT_HEADER_BYTES + FdSharer.REPLY_REASON_OFFSET + FdSharer.MAX_REASON_BYTES;
         MemorySegment data = arena.allocate(capacity);
-        Libc.FdMessage message = Libc.fdMessage(arena, data, capacity);
+        FdMessage message = FdMessage.over(arena, data, capacity);
         MemorySegment msg = message.header();
         MemorySegment control = message.control();
         long n;
@@ -77,12 +77,12 @@ final class FdTaker {
             throw new IllegalStateException(what + ": receiving the reply failed: " + Libc.describe((int) -n));
         }
         int fd = -1;
-        long controlLength = msg.get(ValueLayout.JAVA_LONG, Libc.MSGHDR_CONTROLLEN_OFFSET);
-        if (controlLength >= Libc.CMSG_FD_LEN
-                && control.get(ValueLayout.JAVA_INT, Libc.CMSG_LEVEL_OFFSET) == Libc.SOL_SOCKET
-                && control.get(ValueLayout.JAVA_INT, Libc.CMSG_TYPE_OFFSET) == Libc.SCM_RIGHTS
-                && (msg.get(ValueLayout.JAVA_INT, Libc.MSGHDR_FLAGS_OFFSET) & Libc.MSG_CTRUNC) == 0) {
-            fd = control.get(ValueLayout.JAVA_INT, Libc.CMSG_DATA_OFFSET);
+        long controlLength = msg.get(ValueLayout.JAVA_LONG, FdMessage.MSGHDR_CONTROLLEN_OFFSET);
+        if (controlLength >= FdMessage.CMSG_FD_LEN
+                && control.get(ValueLayout.JAVA_INT, FdMessage.CMSG_LEVEL_OFFSET) == Libc.SOL_SOCKET
+                && control.get(ValueLayout.JAVA_INT, FdMessage.CMSG_TYPE_OFFSET) == Libc.SCM_RIGHTS
+                && (msg.get(ValueLayout.JAVA_INT, FdMessage.MSGHDR_FLAGS_OFFSET) & FdMessage.MSG_CTRUNC) == 0) {
+            fd = control.get(ValueLayout.JAVA_INT, FdMessage.CMSG_DATA_OFFSET);
         }
         long got = n;
         long length;
