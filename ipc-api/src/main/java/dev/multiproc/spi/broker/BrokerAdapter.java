@@ -1,6 +1,7 @@
 package dev.multiproc.spi.broker;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The broker's receiving side of the queue protocol: decodes each command a client sends
@@ -31,7 +32,8 @@ final class BrokerAdapter {
                         QueueFrames.longAt(payload, QueueFrames.PUT_REQUEST_OFFSET),
                         QueueFrames.rest(payload, QueueFrames.PUT_ITEM_OFFSET));
             }
-            case QueueFrames.HELLO, QueueFrames.POLL, QueueFrames.SIZE, QueueFrames.DONE_CHECK, QueueFrames.JOIN,
+            case QueueFrames.HELLO -> hello(p, payload);
+            case QueueFrames.POLL, QueueFrames.SIZE, QueueFrames.DONE_CHECK, QueueFrames.JOIN,
                  QueueFrames.CANCEL, QueueFrames.SYNC -> applyLong(ledger, p, type, longValue(payload));
             case QueueFrames.DEMAND, QueueFrames.PREFETCH, QueueFrames.ACK, QueueFrames.RETURN,
                  QueueFrames.TASK_DONE -> applyInt(ledger, p, type, intValue(payload));
@@ -74,6 +76,19 @@ final class BrokerAdapter {
             case QueueFrames.TASK_DONE -> ledger.taskDone(p, value);
             default -> throw new IllegalArgumentException(QueueFrames.name(command) + " is not a command with an int field");
         }
+    }
+
+    private void hello(LedgerPeer p, MemorySegment payload) {
+        long pid = longValue(payload);
+        long pathBytes = payload.byteSize() - QueueFrames.HELLO_JOURNAL_OFFSET;
+        if (pathBytes > QueueFrames.MAX_JOURNAL_PATH_BYTES) {
+            throw new IllegalArgumentException("HELLO of process " + pid + " to queue " + queueName + " names a journal of "
+                    + pathBytes + " bytes, over " + QueueFrames.MAX_JOURNAL_PATH_BYTES);
+        }
+        if (pathBytes > 0) {
+            p.journal = new String(QueueFrames.rest(payload, QueueFrames.HELLO_JOURNAL_OFFSET), StandardCharsets.UTF_8);
+        }
+        ledger.hello(p, pid);
     }
 
     private static int intValue(MemorySegment payload) {

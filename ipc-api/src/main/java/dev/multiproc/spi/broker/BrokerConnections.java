@@ -5,6 +5,7 @@ import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.auth.Handshake;
 import dev.multiproc.spi.auth.HandshakeSteps;
+import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
 import org.slf4j.Logger;
@@ -182,9 +183,11 @@ final class BrokerConnections {
                     return;
                 }
                 c.decoder.filled(n);
+                c.bytesRead += n;
                 while (c.decoder.nextFrame()) {
                     var frame = c.decoder.frame();
                     if (c.handshake != null) {
+                        c.handshakeBytes += FrameCodec.headerBytes(frame.length()) + frame.length();
                         if (!handshake(c, frame.toArray())) {
                             return;
                         }
@@ -252,9 +255,60 @@ final class BrokerConnections {
             return;
         }
         c.key.cancel();
+        if (c.peer.journal != null) { // before closing: a client still alive keeps its journal until it sees the end
+            if (why == null || why instanceof IOException) {
+                replayJournal(c);
+            } else {
+                QueueJournalTail.discard(c.peer.journal, c.peer.pid);
+            }
+        }
         Cleanup.closeQuietly(c.channel);
         ledger.detach(c.peer);
         runDeferred.run();
+    }
+
+    /**
+     * The client's connection ended: applies what its journal holds beyond what arrived (commands
+     * it framed and had not written, items its take() returned and had not acknowledged), as if it
+     * had arrived, before the client's unacknowledged items go back to the head.
+     */
+    private void replayJournal(ClientProxy c) {
+        QueueJournalTail.Result r = QueueJournalTail.read(c.peer.journal, c.peer.pid, c.streamBytesRead());
+        if (r.tail() == null) {
+            LOG.warn("queue {}: not believing the journal {} of process {}: {}", queue.name(), c.peer.journal,
+                    c.peer.pid, r.why());
+            return;
+        }
+        byte[] bytes = r.tail().bytes();
+        try {
+            int at = 0;
+            while (at < bytes.length) {
+                ByteBuffer room = c.decoder.room();
+                int n = Math.min(room.remaining(), bytes.length - at);
+                room.put(bytes, at, n);
+                c.decoder.filled(n);
+                at += n;
+                while (c.decoder.nextFrame()) {
+                    var frame = c.decoder.frame();
+                    try {
+                        adapter.apply(c.peer, frame.segment());
+                    } finally {
+                        frame.release();
+                    }
+                }
+            }
+            long unacked = r.tail().taken() - c.peer.acked;
+            if (unacked > 0) {
+                ledger.ack(c.peer, (int) Math.min(unacked, c.peer.unacked.size()));
+            }
+            if (bytes.length > 0 || unacked > 0) {
+                LOG.debug("queue {}: applied {} journal bytes and {} acknowledgements of process {}, whose connection ended",
+                        queue.name(), bytes.length, unacked, c.peer.pid);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("queue {}: the journal of process {} holds a command that cannot be applied: {}", queue.name(),
+                    c.peer.pid, e.toString());
+        }
     }
 
     /** Closes every connection (the broker stops). */

@@ -3,6 +3,8 @@ package dev.multiproc.spi.broker;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The listener/connector seam of the brokered queue: how a transport lets a {@link QueueBroker}
@@ -36,6 +38,15 @@ public interface BrokerEndpoints {
      * @param ownerPid the process that hosted it
      */
     default void brokerGone(String address, long ownerPid) {
+    }
+
+    /**
+     * @return where a client keeps its {@link QueueJournal}, a directory the broker can read too
+     *         (shared memory on the same host); empty if the broker cannot (another host), and
+     *         then what a killed client had not yet written is lost with it
+     */
+    default Optional<Path> journalDirectory() {
+        return Optional.empty();
     }
 
     /** A broker's listening socket. */

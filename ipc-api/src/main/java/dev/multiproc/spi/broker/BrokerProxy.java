@@ -2,9 +2,10 @@ package dev.multiproc.spi.broker;
 
 import dev.multiproc.ConnectionClosedException;
 import dev.multiproc.spi.frame.Flusher;
-import dev.multiproc.spi.frame.FrameWriter;
 import dev.multiproc.spi.frame.FrameWriter.Urgency;
+import dev.multiproc.spi.frame.FrameWriter;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,6 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * of the first one counted, or at once after {@link #ACK_BATCH} of them, so that a consumer sent
  * items ahead is sent more before it runs out. A take thus costs a counter increment here.
  *
+ * <p>With a {@link QueueJournal}, each take also records the count of items taken there before
+ * it returns, so a take whose ACK was still counted here when the process was killed is known to
+ * the broker all the same.
+ *
  * <p>Thread-safe: the proxy's lock keeps the pending ACK in front of the command that follows it;
  * it is taken before the writer's lock, never inside it.
  */
@@ -28,15 +33,28 @@ final class BrokerProxy implements Flusher.Task {
     static final int ACK_BATCH = PREFETCH_TARGET / 2;
 
     private final FrameWriter out;
+    private final QueueJournal journal;
     private final ReentrantLock lock = new ReentrantLock();
     /** Items taken and not yet acknowledged (guarded by lock). */
     private int acks;
+    /** Items taken, in all (guarded by lock). */
+    private long taken;
     /** Whether the flusher is due to send the counted acknowledgements. */
     private volatile boolean ackFlushScheduled;
 
-    /** @param out the writer of the connection to the broker */
-    BrokerProxy(FrameWriter out) {
+    /**
+     * @param out     the writer of the connection to the broker
+     * @param journal where the writer's buffer and the count of items taken outlive the process, or null
+     */
+    BrokerProxy(FrameWriter out, QueueJournal journal) {
         this.out = out;
+        this.journal = journal;
+    }
+
+    /** Says who connects, and where its journal is, as the first command. */
+    void hello() {
+        byte[] path = journal == null ? new byte[0] : journal.file().toString().getBytes(StandardCharsets.UTF_8);
+        append(QueueFrames.hello(ProcessHandle.current().pid(), path), null);
     }
 
     void longCommand(byte command, long value) {
@@ -57,6 +75,10 @@ final class BrokerProxy implements Flusher.Task {
         lock.lock();
         try {
             acks++;
+            taken++;
+            if (journal != null) {
+                journal.taken(taken);
+            }
             schedule = !ackFlushScheduled;
             if (schedule) {
                 ackFlushScheduled = true;

@@ -28,6 +28,10 @@ final class ClientProxy implements PeerSink {
     HandshakeSteps handshake;
     /** When the handshake is overdue ({@link System#nanoTime()}). */
     long handshakeDeadline;
+    /** Bytes read from the socket, in all. */
+    long bytesRead;
+    /** Of those, the bytes of the handshake's frames: the queue protocol's stream starts after them. */
+    long handshakeBytes;
 
     ClientProxy(SocketChannel channel, SelectionKey key, FrameDecoder decoder, FrameWriter out) {
         this.channel = channel;
@@ -69,6 +73,11 @@ final class ClientProxy implements PeerSink {
         byte[] head = QueueFrames.errorHead(reqId);
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
         out.append(head, head.length, text, 0, text.length);
+    }
+
+    /** @return bytes of the queue protocol's stream read so far (the journal's stream offsets) */
+    long streamBytesRead() {
+        return bytesRead - handshakeBytes;
     }
 
     /** @return whether frames wait to be written */

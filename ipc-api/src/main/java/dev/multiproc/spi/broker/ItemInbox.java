@@ -12,7 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The consuming side of a {@link QueueClient}: the items the broker delivered to this process and
  * not yet taken, the threads waiting for one, and how many items the broker was asked for. A take
- * acknowledges its item (an ACK, sent LATER) and only then is the item gone from the queue; for a
+ * acknowledges its item (an ACK, sent LATER, but counted in the client's {@link QueueJournal}
+ * before the take returns, so the broker knows of it even if this process is killed) and only
+ * then is the item gone from the queue; for a
  * joinable queue it also backs one {@code taskDone()} of this process, which then needs no round
  * trip. While the broker sends this process items ahead (it is the only consumer), waiting threads
  * ask for nothing; otherwise each waiting thread is one unit of DEMAND. Guarded by the client's

@@ -35,6 +35,10 @@ final class LedgerPeer {
     boolean recalling;
     /** Items this process took and has not marked done (joinable queues). */
     long taskCredit;
+    /** Items this process acknowledged, in all. */
+    long acked;
+    /** The client's {@link QueueJournal} file, from its HELLO, or null. */
+    String journal;
 
     LedgerPeer(PeerSink sink) {
         this.sink = sink;

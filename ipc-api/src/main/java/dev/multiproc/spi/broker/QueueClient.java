@@ -33,7 +33,11 @@ import java.util.function.LongConsumer;
  * take acknowledges its item and only then is it gone from the queue. Requests waiting for an
  * answer are the {@link PendingReplies}. Puts to an unbounded queue are streamed without waiting for a reply;
  * puts to a bounded queue, size, poll, join and taskDone-without-backing are requests answered
- * by the broker after everything this process sent before them, hence exact.
+ * by the broker after everything this process sent before them, hence exact. Whatever a remote
+ * client framed and had not yet written, and the count of items its takes returned, are kept in
+ * its {@link QueueJournal} in shared memory, which the broker reads when the connection ends: a
+ * put that returned is not lost and a taken item is not delivered again when this process is
+ * killed.
  *
  * <p>The connection opens on first use, so a handle that merely passes through a process costs
  * nothing there. It is closed by {@link #close()} (this process is done with the queue), by the

@@ -17,7 +17,8 @@ import java.nio.ByteOrder;
  *
  *  client to broker (each connection's commands are applied in order, so a reply reflects every
  *  command its client sent before the request):
- *   HELLO      1: pid i64                       who connects (for messages)
+ *   HELLO      1: pid i64  9: journal UTF-8     who connects (for messages); the path of its
+ *                                                {@link QueueJournal}, or nothing
  *   PUT        1: mode u8  2: reqId i64  10: item   mode ASYNC (no reply), NOWAIT (REPLY OK|FULL),
  *                                                WAIT (REPLY OK once enqueued, or CANCELLED)
  *   DEMAND     1: delta i32                     delta threads now wait for an item (negative: gave up)
@@ -87,6 +88,10 @@ public final class QueueFrames {
     public static final int VALUE_OFFSET = 1;
     public static final int INT_COMMAND_BYTES = 5;
     public static final int LONG_COMMAND_BYTES = 9;
+    /** HELLO: the journal's path follows the pid. */
+    public static final int HELLO_JOURNAL_OFFSET = LONG_COMMAND_BYTES;
+    /** Longest journal path a HELLO may carry. */
+    public static final int MAX_JOURNAL_PATH_BYTES = 4096;
     /** PUT. */
     public static final int PUT_MODE_OFFSET = 1;
     public static final int PUT_REQUEST_OFFSET = 2;
@@ -126,6 +131,15 @@ public final class QueueFrames {
         byte[] b = new byte[LONG_COMMAND_BYTES];
         b[TYPE_OFFSET] = type;
         MemorySegment.ofArray(b).set(LONG, VALUE_OFFSET, value);
+        return b;
+    }
+
+    /** @return a HELLO naming the client's journal file (UTF-8), or none if {@code journal} is empty */
+    static byte[] hello(long pid, byte[] journal) {
+        byte[] b = new byte[HELLO_JOURNAL_OFFSET + journal.length];
+        b[TYPE_OFFSET] = HELLO;
+        MemorySegment.ofArray(b).set(LONG, VALUE_OFFSET, pid);
+        System.arraycopy(journal, 0, b, HELLO_JOURNAL_OFFSET, journal.length);
         return b;
     }
 

@@ -178,6 +178,7 @@ final class QueueLedger {
 
     void ack(LedgerPeer p, int count) {
         checkCount(p, count, "ACK");
+        p.acked += count;
         for (int i = 0; i < count; i++) {
             p.unackedBytes -= p.unacked.pollFirst().length;
         }

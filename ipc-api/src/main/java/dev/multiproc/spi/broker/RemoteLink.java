@@ -18,6 +18,8 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,6 +46,7 @@ final class RemoteLink implements BrokerLink {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteLink.class);
     /** Coalesces puts closer than this to the end of the previous write. */
     static final long BURST_WINDOW_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
+    private static volatile boolean journalWarned;
 
     private final QueueClient client;
     private final SocketChannel channel;
@@ -53,6 +56,7 @@ final class RemoteLink implements BrokerLink {
     private final ClientAdapter adapter;
     private final NioSink sink;
     private final FrameWriter writer;
+    private final QueueJournal journal;
     private final BrokerProxy out;
     private final Thread reader;
     /** Guards who reads; never held while the client's lock is taken. */
@@ -120,11 +124,33 @@ final class RemoteLink implements BrokerLink {
                 q.maxFrameBytes() + (long) QueueFrames.MAX_ITEM_OVERHEAD, who);
         this.adapter = new ClientAdapter(client);
         this.sink = new NioSink(ch, who);
-        this.writer = new FrameWriter(sink, null, QueueBroker.BUFFER_BYTES, BURST_WINDOW_NANOS, who);
-        this.out = new BrokerProxy(writer);
-        out.longCommand(QueueFrames.HELLO, ProcessHandle.current().pid());
+        this.journal = openJournal(endpoints, q);
+        this.writer = journal == null
+                ? new FrameWriter(sink, null, QueueBroker.BUFFER_BYTES, BURST_WINDOW_NANOS, who)
+                : new FrameWriter(sink, journal, BURST_WINDOW_NANOS, who);
+        this.out = new BrokerProxy(writer, journal);
+        out.hello();
+        out.flush(FrameWriter.Urgency.NOW); // the broker knows the journal before anything depends on it
         this.reader = Thread.ofPlatform().name("multiproc-queue-reader-" + q.name()).daemon(true).unstarted(this::runReader);
         reader.start();
+    }
+
+    /** @return a journal for the writer, or null if the transport has none or it cannot be made (said once) */
+    private static QueueJournal openJournal(BrokerEndpoints endpoints, QueueDescriptor q) {
+        Optional<Path> dir = endpoints.journalDirectory();
+        if (dir.isEmpty()) {
+            return null;
+        }
+        try {
+            return QueueJournal.create(dir.get(), QueueBroker.BUFFER_BYTES);
+        } catch (IOException | RuntimeException e) {
+            if (!journalWarned) {
+                journalWarned = true;
+                LOG.warn("queue {}: cannot make a journal in {} ({}): items put or taken here just before this process"
+                        + " is killed may be lost or delivered again", q.name(), dir.get(), e.toString());
+            }
+            return null;
+        }
     }
 
     /** Proves this process's authkey to the broker and checks the broker's; leaves the channel non-blocking. */
@@ -145,9 +171,17 @@ final class RemoteLink implements BrokerLink {
         } catch (RuntimeException e) {
             writeFailed = true;
             if (!closing) {
-                client.onDisconnected("sending to the broker failed (" + e.getMessage() + ")");
+                disconnected("sending to the broker failed (" + e.getMessage() + ")");
             }
         }
+    }
+
+    /** The connection is gone: no broker will read the journal, and the client must know. */
+    private void disconnected(String why) {
+        if (journal != null) {
+            journal.delete();
+        }
+        client.onDisconnected(why);
     }
 
     @Override
@@ -213,7 +247,7 @@ final class RemoteLink implements BrokerLink {
             serveLock.unlock();
         }
         if (why != null && !closing) {
-            client.onDisconnected(why);
+            disconnected(why);
         }
         return true;
     }
@@ -243,6 +277,9 @@ final class RemoteLink implements BrokerLink {
         }
         Cleanup.closeQuietly(readable);
         sink.close();
+        if (journal != null) {
+            journal.delete(); // close wrote everything to the socket first
+        }
     }
 
     private void runReader() {
@@ -284,7 +321,7 @@ final class RemoteLink implements BrokerLink {
             serveLock.unlock();
         }
         if (why != null && !closing) {
-            client.onDisconnected(why);
+            disconnected(why);
         }
     }
 

@@ -82,16 +82,30 @@ public final class FrameWriter implements Flusher.Task {
      * @param name             the channel's name, for messages
      */
     public FrameWriter(ByteSink sink, Arena arena, int bufferBytes, long burstWindowNanos, String name) {
-        this(sink, arena, bufferBytes, burstWindowNanos, name, false);
+        this(sink, arena, null, bufferBytes, burstWindowNanos, name, false);
     }
 
-    private FrameWriter(ByteSink sink, Arena arena, int bufferBytes, long burstWindowNanos, String name,
-                        boolean nonBlocking) {
+    /**
+     * A writer whose buffer is a journal's: bytes whose send returned survive the process even
+     * when they are still pending (see {@link WriteJournal}).
+     *
+     * @param sink             where frames go
+     * @param journal          holds the buffer and learns which stream bytes it holds
+     * @param burstWindowNanos two BURST sends closer than this, with no receive between, form a burst
+     * @param name             the channel's name, for messages
+     */
+    public FrameWriter(ByteSink sink, WriteJournal journal, long burstWindowNanos, String name) {
+        this(sink, null, journal, (int) Math.min(Integer.MAX_VALUE, journal.buffer().byteSize()), burstWindowNanos,
+                name, false);
+    }
+
+    private FrameWriter(ByteSink sink, Arena arena, WriteJournal journal, int bufferBytes, long burstWindowNanos,
+                        String name, boolean nonBlocking) {
         if (bufferBytes < 64) {
             throw new IllegalArgumentException("a frame writer needs at least 64 bytes of buffer, was " + bufferBytes);
         }
         this.sink = sink;
-        this.frames = new FrameBuffer(sink, arena, bufferBytes, nonBlocking);
+        this.frames = new FrameBuffer(sink, arena, journal, bufferBytes, nonBlocking);
         this.burstWindowNanos = burstWindowNanos;
         this.name = name;
     }
@@ -103,7 +117,7 @@ public final class FrameWriter implements Flusher.Task {
      * @return a writer whose {@link #append} never blocks, flushed by its owner ({@link #flushNonBlocking})
      */
     public static FrameWriter nonBlocking(ByteSink sink, int bufferBytes, String name) {
-        return new FrameWriter(sink, null, bufferBytes, 0, name, true);
+        return new FrameWriter(sink, null, null, bufferBytes, 0, name, true);
     }
 
     /** @return bytes waiting to be written (a racy hint outside the lock) */

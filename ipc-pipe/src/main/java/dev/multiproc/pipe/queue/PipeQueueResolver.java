@@ -27,7 +27,7 @@ public final class PipeQueueResolver implements HandleResolver {
     @Override
     public Object resolve(HandleDescriptor descriptor) {
         QueueDescriptor queue = QueueDescriptor.fromHandle(descriptor);
-        UnixBrokerEndpoints endpoints = new UnixBrokerEndpoints(ContextSettings.process().socketDirectory());
+        UnixBrokerEndpoints endpoints = new UnixBrokerEndpoints(ContextSettings.process());
         return QueueHandle.of(QueueRegistry.client(queue, endpoints), Serializers.of(descriptor));
     }
 }

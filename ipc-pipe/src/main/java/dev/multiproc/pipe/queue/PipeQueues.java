@@ -95,7 +95,7 @@ public final class PipeQueues {
 
     private static dev.multiproc.spi.broker.QueueClient start(ContextServices services, int maxsize, boolean joinable) {
         ContextSettings settings = services.settings();
-        QueueBroker broker = QueueBroker.start(new UnixBrokerEndpoints(settings.socketDirectory()), maxsize, joinable,
+        QueueBroker broker = QueueBroker.start(new UnixBrokerEndpoints(settings), maxsize, joinable,
                 settings.maxFrameBytes());
         services.onClose(() -> QueueRegistry.closeBroker(broker));
         return QueueRegistry.ownerClient(broker);

@@ -1,5 +1,6 @@
 package dev.multiproc.pipe.queue.internal;
 
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.broker.BrokerEndpoints;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.process.PrivateDirectory;
@@ -15,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -30,13 +32,30 @@ public final class UnixBrokerEndpoints implements BrokerEndpoints {
     public static final String PROVIDER = "pipe.queue";
     /** Kind of the socket files, in {@link OwnedFiles} names. */
     static final String KIND = "queue";
+    /** Kind of the clients' journal files (the broker's own {@code QueueJournal} kind). */
+    static final String JOURNAL_KIND = "qjournal";
     private static final Logger LOG = LoggerFactory.getLogger(UnixBrokerEndpoints.class);
 
     private final Path directory;
+    private final Path journalDirectory;
 
-    /** @param directory where socket files go */
-    public UnixBrokerEndpoints(Path directory) {
+    /**
+     * @param directory        where socket files go
+     * @param journalDirectory where clients keep their journals (shared memory)
+     */
+    public UnixBrokerEndpoints(Path directory, Path journalDirectory) {
         this.directory = directory;
+        this.journalDirectory = journalDirectory;
+    }
+
+    /** @param settings where socket files and journals go */
+    public UnixBrokerEndpoints(ContextSettings settings) {
+        this(settings.socketDirectory(), settings.shmDirectory());
+    }
+
+    @Override
+    public Optional<Path> journalDirectory() {
+        return Optional.of(journalDirectory);
     }
 
     @Override
@@ -48,6 +67,7 @@ public final class UnixBrokerEndpoints implements BrokerEndpoints {
     public Listener listen(String queueName) throws IOException {
         PrivateDirectory.ensure(directory);
         OwnedFiles.sweep(directory, KIND);
+        OwnedFiles.sweep(journalDirectory, JOURNAL_KIND);
         Path path = directory.resolve(OwnedFiles.newName(KIND, ".sock")).toAbsolutePath();
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {

@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class QueueBrokerClientTest {
-    private static final UnixBrokerEndpoints ENDPOINTS = new UnixBrokerEndpoints(ContextSettings.process().socketDirectory());
+    private static final UnixBrokerEndpoints ENDPOINTS = new UnixBrokerEndpoints(ContextSettings.process());
     private final Serializer serializer = Serializer.standard();
     private Context ctx;
     private final List<QueueClient> clients = new ArrayList<>();
