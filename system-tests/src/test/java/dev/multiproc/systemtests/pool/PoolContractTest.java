@@ -1,6 +1,7 @@
 package dev.multiproc.systemtests.pool;
 
 import dev.multiproc.Context;
+import dev.multiproc.IpcProcess;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pool;
 import dev.multiproc.PoolOptions;
@@ -15,11 +16,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +36,7 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * CPython's pool tests, in Java, against real worker JVMs: one subclass per transport. Tests of
@@ -532,11 +536,33 @@ abstract class PoolContractTest {
     }
 
     @Test
+    void workersKilledFromOutsideWhileStartingAreReplacedAndThePoolWorks() throws Exception {
+        int kills = 5; // more than the start failures after which a pool gives up
+        try (Pool pool = ctx.pool(1)) {
+            String workers = pool.toString().replaceFirst("^Pool\\[([^,]+),.*", "$1") + "-Worker-"; // this pool's only
+            Set<Long> killed = new HashSet<>();
+            for (int k = 0; k < kills; k++) {
+                // a worker that is not ready yet: its JVM takes far longer to get going than this finds it
+                IpcProcess starting = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                        .until(() -> Multiproc.activeChildren().stream()
+                                .filter(p -> p.name().startsWith(workers) && !killed.contains(p.pid()))
+                                .findFirst().orElse(null), Objects::nonNull);
+                killed.add(starting.pid());
+                starting.kill();
+                assertThat(starting.join(Duration.ofSeconds(30))).isTrue();
+            }
+            assertThat(pool.apply(() -> 42)).isEqualTo(42);
+            assertThat(pool.apply(() -> ProcessHandle.current().pid())).isNotIn(killed);
+        }
+    }
+
+    @Test
     void workersThatCannotStartFailTheTasksWithTheReason() {
         PoolOptions options = PoolOptions.builder().processes(1).jvmOptions(List.of("-XX:+NoSuchOption")).build();
         try (Pool pool = ctx.pool(options)) {
             assertThatThrownBy(() -> pool.apply(() -> 1)).isInstanceOf(dev.multiproc.IpcException.class)
-                    .hasMessageContaining("cannot start workers").hasMessageContaining("exit code 1");
+                    .hasMessageContaining("cannot start workers").hasMessageContaining("exit code 1")
+                    .hasMessageContaining("exit codes 1, 1, 1").hasMessageContaining("Unrecognized VM option 'NoSuchOption'");
         }
     }
 

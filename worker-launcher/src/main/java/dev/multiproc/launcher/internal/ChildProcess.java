@@ -66,6 +66,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
     private volatile OptionalInt exitCode = OptionalInt.empty();
     private volatile RemoteException failure;
     private volatile ContextChildren owner;
+    private volatile StreamPump stderr;
 
     /**
      * @param services the context that starts it (settings, serializer, close hook)
@@ -103,6 +104,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             // Output first: a child that writes before it reads its bootstrap must not block us.
             StreamPump out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
             StreamPump err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);
+            stderr = err;
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             Thread.ofPlatform().name("multiproc-process-" + name).daemon(true)
                     .start(() -> monitor(p, listener, out, err, loader));
@@ -283,6 +285,15 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("monitor of process " + name + " failed", e.getCause());
         }
+    }
+
+    /**
+     * @return the last lines the child wrote to its stderr (at most 2 KiB), complete once it has
+     *         exited and {@link #join} returned; empty before it started
+     */
+    public String stderrTail() {
+        StreamPump err = stderr;
+        return err == null ? "" : err.tail();
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -14,13 +15,19 @@ import java.util.function.Supplier;
  * bytes, on a daemon thread {@code multiproc-stdout-<name>}. The target stream is looked up for
  * every chunk, so a replaced {@code System.out} (Surefire, a test capturing output) gets it. The
  * child's streams are pipes, not inherited descriptors: whoever owns this JVM's stdout sees the
- * child's output too. Stops at end of stream (the child exited).
+ * child's output too. Stops at end of stream (the child exited). Keeps the last
+ * {@link #TAIL_BYTES} bytes, so that a child that dies at start can be reported with what it said.
  */
 final class StreamPump {
     private static final Logger LOG = LoggerFactory.getLogger(StreamPump.class);
     private static final int CHUNK = 8192;
+    /** How much of the end of the output {@link #tail()} gives. */
+    static final int TAIL_BYTES = 2048;
 
     private final Thread thread;
+    private final byte[] tail = new byte[TAIL_BYTES];
+    /** Bytes seen in all (guarded by {@code tail}); the last of them are in the ring at total mod TAIL_BYTES. */
+    private long total;
 
     private StreamPump(Thread thread) {
         this.thread = thread;
@@ -33,21 +40,44 @@ final class StreamPump {
      * @return a started pump
      */
     static StreamPump start(InputStream from, Supplier<PrintStream> to, String name) {
-        Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> pump(from, to, name));
+        StreamPump[] pump = new StreamPump[1];
+        Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> pump[0].pump(from, to, name));
+        pump[0] = new StreamPump(t);
         t.start();
-        return new StreamPump(t);
+        return pump[0];
     }
 
-    private static void pump(InputStream from, Supplier<PrintStream> to, String name) {
+    private void pump(InputStream from, Supplier<PrintStream> to, String name) {
         byte[] buffer = new byte[CHUNK];
         try (from) {
             for (int n; (n = from.read(buffer)) >= 0; ) {
+                keep(buffer, n);
                 PrintStream out = to.get();
                 out.write(buffer, 0, n);
                 out.flush();
             }
         } catch (IOException e) {
             LOG.debug("{} stopped: {}", name, e.toString());
+        }
+    }
+
+    private void keep(byte[] bytes, int n) {
+        synchronized (tail) {
+            for (int i = Math.max(0, n - TAIL_BYTES); i < n; i++) {
+                tail[(int) (total++ % TAIL_BYTES)] = bytes[i];
+            }
+        }
+    }
+
+    /** @return the last bytes of the output so far (at most {@link #TAIL_BYTES}), as text */
+    String tail() {
+        synchronized (tail) {
+            int size = (int) Math.min(total, TAIL_BYTES);
+            byte[] out = new byte[size];
+            for (int i = 0; i < size; i++) {
+                out[i] = tail[(int) ((total - size + i) % TAIL_BYTES)];
+            }
+            return new String(out, StandardCharsets.UTF_8);
         }
     }
 

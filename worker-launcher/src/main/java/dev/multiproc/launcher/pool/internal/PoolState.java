@@ -44,7 +44,11 @@ final class PoolState {
     /** Why the pool can run no task (workers cannot start, the initializer fails), or null. */
     RuntimeException broken;
     int workersStarted;
+    /** Workers in a row that ended on their own before they were ready, and their exit codes. */
     int startFailuresInARow;
+    final List<String> startFailureCodes = new ArrayList<>();
+    /** Workers in a row that a signal from outside ended before they were ready. */
+    int killedAtStartInARow;
 
     PoolState(String name, int processes, int maxTasksPerChild, ProcessTarget initializer, Serializer serializer) {
         this.name = name;

@@ -5,6 +5,7 @@ import dev.multiproc.IpcProcess;
 import dev.multiproc.Pipe;
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.Serializer;
+import dev.multiproc.launcher.internal.ChildProcess;
 import dev.multiproc.launcher.pool.WorkerProcessFactory;
 import dev.multiproc.spi.Channels;
 
@@ -102,6 +103,11 @@ final class ProcessWorkerStarter implements WorkerStarter {
         public void kill() {
             process.kill();
             connection.close();
+        }
+
+        @Override
+        public String stderrTail() {
+            return process instanceof ChildProcess child ? child.stderrTail() : "";
         }
     }
 }

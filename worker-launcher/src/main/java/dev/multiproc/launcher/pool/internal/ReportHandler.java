@@ -46,6 +46,8 @@ final class ReportHandler {
             if (slot.state == WorkerSlot.State.STARTING) {
                 slot.state = WorkerSlot.State.READY;
                 pool.startFailuresInARow = 0;
+                pool.startFailureCodes.clear();
+                pool.killedAtStartInARow = 0;
                 scheduler.dispatch().assignLocked(touched, after);
             }
         } finally {

@@ -49,4 +49,9 @@ interface WorkerChannel {
 
     /** Kills the worker process (SIGKILL) and closes the pool's end. */
     void kill();
+
+    /** @return the end of what the worker wrote to its stderr (complete once {@link #exited()} is), or "" */
+    default String stderrTail() {
+        return "";
+    }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -17,9 +18,14 @@ import java.util.concurrent.TimeUnit;
  * The workers' lives: starting them (in parallel, on short-lived starter threads), replacing those
  * that exit, stopping them ({@link StopPolicy}: ask by closing the channel, force after a grace),
  * and what a worker's end means for the tasks it held: those, and only those, fail with
- * {@link WorkerLostException} naming the worker and its exit code. Workers that die before they are
- * ready {@link #MAX_START_FAILURES} times in a row break the pool: it fails the pending tasks
- * instead of restarting for ever. Thread-safe: works under the pool's lock and runs the rest after.
+ * {@link WorkerLostException} naming the worker and its exit code. A worker that ends before it
+ * is ready is replaced after a back-off that grows with each such end in a row
+ * ({@link #backOffMillis}). Workers that end <em>on their own</em> before they are ready (an exit
+ * code, a crash signal: a broken class path, JVM option or initializer)
+ * {@link #MAX_START_FAILURES} times in a row break the pool: it fails the pending tasks with the
+ * exit codes and the last worker's stderr, instead of restarting for ever. Workers killed from
+ * outside while starting (SIGKILL, SIGTERM, ...) never break it. Thread-safe: works under the
+ * pool's lock and runs the rest after.
  */
 final class WorkerSupervisor {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSupervisor.class);
@@ -29,6 +35,12 @@ final class WorkerSupervisor {
     static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** How long after a worker's exit its reader may take to drain the channel before it is closed. */
     static final Duration DRAIN_GRACE = Duration.ofMillis(500);
+    /** Back-off after the first worker in a row that ended before it was ready; doubled for each next one. */
+    static final long FIRST_BACK_OFF_MILLIS = 25;
+    /** The longest back-off. */
+    static final long MAX_BACK_OFF_MILLIS = 2_000;
+    /** Signals by which a JVM ends itself (abort, crash): a worker they end at start failed on its own. */
+    private static final Set<Integer> CRASH_SIGNALS = Set.of(4, 6, 7, 8, 11);
 
     private final PoolState pool;
     private final TaskScheduler scheduler;
@@ -51,12 +63,28 @@ final class WorkerSupervisor {
                 active++;
             }
         }
+        long backOff = backOffMillis(pool.startFailuresInARow + pool.killedAtStartInARow);
         for (; active < pool.processes; active++) {
             int number = ++pool.workersStarted;
             WorkerSlot slot = new WorkerSlot(number, pool.name + "-Worker-" + number, pool.lock.newCondition());
             pool.slots.add(slot);
-            after.add(() -> pool.thread("starter-" + number, () -> startWorker(slot)).start());
+            Runnable start = () -> pool.thread("starter-" + number, () -> startWorker(slot)).start();
+            after.add(backOff == 0 ? start
+                    : () -> CompletableFuture.delayedExecutor(backOff, TimeUnit.MILLISECONDS).execute(start));
         }
+    }
+
+    /**
+     * @param endsInARow workers in a row that ended before they were ready
+     * @return how long to wait before starting the next one
+     */
+    static long backOffMillis(int endsInARow) {
+        return endsInARow == 0 ? 0 : Math.min(MAX_BACK_OFF_MILLIS, FIRST_BACK_OFF_MILLIS << Math.min(20, endsInARow - 1));
+    }
+
+    /** @return whether the worker was ended by a signal from outside (not an exit code, not a crash of its own) */
+    static boolean killedFromOutside(OptionalInt code) {
+        return code != null && code.isPresent() && code.getAsInt() < 0 && !CRASH_SIGNALS.contains(-code.getAsInt());
     }
 
     /** Asks a worker to stop (closes its channel), or kills it if it never got ready or {@code kill}. */
@@ -103,6 +131,21 @@ final class WorkerSupervisor {
     }
 
     private void startWorker(WorkerSlot slot) {
+        boolean stopped;
+        pool.lock.lock();
+        try {
+            stopped = slot.state == WorkerSlot.State.STOPPED; // the pool closed during the back-off
+            if (stopped) {
+                slot.drained = true;
+                slot.exitCode = OptionalInt.empty();
+            }
+        } finally {
+            pool.lock.unlock();
+        }
+        if (stopped) {
+            finish(slot);
+            return;
+        }
         WorkerChannel channel;
         try {
             channel = starter.start(slot.name, pool.initializer);
@@ -192,12 +235,11 @@ final class WorkerSupervisor {
             slot.inFlight.clear();
             slot.outbox.clear();
             slot.unclaimed.clear();
-            if (!expected && !slot.wasReady() && pool.broken == null
-                    && ++pool.startFailuresInARow >= MAX_START_FAILURES) {
-                failure = new IpcException("pool " + pool.name + " cannot start workers: " + pool.startFailuresInARow
-                        + " in a row exited before they were ready, the last, " + slot.name + " (pid " + slot.pid()
-                        + "), with exit code " + describe(slot.exitCode), slot.startFailure);
-                refused = breakLocked(failure);
+            if (!expected && !slot.wasReady() && pool.broken == null) {
+                failure = startEndedLocked(slot);
+                if (failure != null) {
+                    refused = breakLocked(failure);
+                }
             }
             if (!expected && !lost.isEmpty()) {
                 LOG.warn("pool worker {} (pid {}) died with exit code {} holding {} task(s); replacing it",
@@ -224,6 +266,34 @@ final class WorkerSupervisor {
         for (PoolTask t : refused) {
             TaskScheduler.fail(pool, t, failure);
         }
+    }
+
+    /**
+     * A worker ended before it was ready: counted for the back-off, and, if it ended on its own,
+     * toward giving up.
+     *
+     * @return why the pool gives up, or null
+     */
+    private RuntimeException startEndedLocked(WorkerSlot slot) {
+        if (killedFromOutside(slot.exitCode)) {
+            pool.killedAtStartInARow++;
+            LOG.warn("pool {}: worker {} (pid {}) was killed by signal {} before it was ready; starting another in {} ms",
+                    pool.name, slot.name, slot.pid(), -slot.exitCode.getAsInt(),
+                    backOffMillis(pool.startFailuresInARow + pool.killedAtStartInARow));
+            return null;
+        }
+        pool.startFailureCodes.add(describe(slot.exitCode));
+        if (++pool.startFailuresInARow < MAX_START_FAILURES) {
+            LOG.warn("pool {}: worker {} (pid {}) exited with exit code {} before it was ready; starting another",
+                    pool.name, slot.name, slot.pid(), describe(slot.exitCode));
+            return null;
+        }
+        WorkerChannel channel = slot.channel;
+        String stderr = channel == null ? "" : channel.stderrTail().strip();
+        return new IpcException("pool " + pool.name + " cannot start workers: " + pool.startFailuresInARow
+                + " in a row exited on their own before they were ready (exit codes " + String.join(", ", pool.startFailureCodes)
+                + "); the last, " + slot.name + " (pid " + slot.pid() + "), with exit code " + describe(slot.exitCode)
+                + (stderr.isEmpty() ? ", wrote nothing to stderr" : ", wrote to stderr:\n" + stderr), slot.startFailure);
     }
 
     /** Marks the pool unable to run tasks; returns the pending tasks, to fail with {@code cause}. */
