@@ -4,6 +4,7 @@ import dev.multiproc.internal.DefaultContext;
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.Providers;
+import dev.multiproc.spi.process.OwnedFiles;
 
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +37,10 @@ public final class Multiproc {
     }
 
     /**
+     * Opens a context. First removes, from its shared-memory and socket directories, the files
+     * that processes which died without cleaning up (SIGKILL) left there, judged by the owner's
+     * pid and start time in each name.
+     *
      * @param options transport, serializer and settings of the context
      * @return a new context
      * @throws IllegalArgumentException if the transport is unknown or a setting is malformed
@@ -48,6 +53,9 @@ public final class Multiproc {
                 .orElseGet(Providers::defaultTransport);
         Providers.checkTransportName(transport);
         ContextSettings settings = ContextSettings.resolve(transport, options.settings());
+        // what processes killed by SIGKILL left: segments, socket files, queue journals
+        OwnedFiles.sweepAll(settings.shmDirectory());
+        OwnedFiles.sweepAll(settings.socketDirectory());
         return new DefaultContext(settings, options.serializer().orElseGet(Serializer::standard));
     }
 

@@ -9,7 +9,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,6 +92,38 @@ public final class OwnedFiles {
             return 0;
         } catch (IOException e) {
             LOG.debug("cannot sweep {} for stale {} files: {}", directory, kind, e.toString());
+        }
+        return removed;
+    }
+
+    /**
+     * Removes, in a directory, the files of every kind whose owner is dead: what a process killed
+     * by SIGKILL left (segments, socket files, queue journals). Reads names only, and judges each
+     * owner once.
+     *
+     * @param directory where to look
+     * @return how many were removed
+     */
+    public static int sweepAll(Path directory) {
+        int removed = 0;
+        Map<Owner, Boolean> alive = new HashMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, ContextSettings.FILE_PREFIX + "*")) {
+            for (Path f : files) {
+                Optional<Owner> owner = ownerOf(f.getFileName().toString());
+                if (owner.isPresent()) {
+                    Owner o = new Owner("", owner.get().pid(), owner.get().start());
+                    if (!alive.computeIfAbsent(o, Owner::isAlive) && delete(f)) {
+                        removed++;
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot sweep {} for stale files: {}", directory, e.toString());
+        }
+        if (removed > 0) {
+            LOG.info("removed {} file(s) left in {} by processes that are gone", removed, directory);
         }
         return removed;
     }

@@ -4,6 +4,7 @@ import dev.multiproc.Context;
 import dev.multiproc.IpcEvent;
 import dev.multiproc.IpcLock;
 import dev.multiproc.IpcProcess;
+import dev.multiproc.IpcQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.SharedInt;
 import dev.multiproc.SharedMemory;
@@ -110,6 +111,48 @@ class CrashRecoveryTest {
                 next.sharedInt(0); // the first shared object of a context opens ipc-shm, which sweeps
                 assertThat(ownedBy(shm, ownerPrefix)).isEmpty();
             }
+        }
+    }
+
+    @Test
+    void filesOfEveryKindLeftByAKilledProcessAreGoneOnceAContextOpens() throws Exception {
+        Path names = tmp.resolve("names.txt");
+        String namesFile = names.toString();
+        ContextSettings settings = ContextSettings.process();
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcProcess owner = ctx.process("file-owner", () -> {
+                Context own = Multiproc.context("pipe"); // never closed: the process is killed
+                own.sharedInt(7);
+                IpcQueue<String> queue = own.queue(); // its broker's socket file
+                queue.put("x");
+                Files.writeString(Path.of(namesFile + ".tmp"), "ready");
+                Files.move(Path.of(namesFile + ".tmp"), Path.of(namesFile));
+                Thread.sleep(Long.MAX_VALUE);
+            }).start();
+            await().atMost(WAIT).until(() -> Files.exists(names));
+            String shmPrefix = ContextSettings.FILE_PREFIX + "shm-" + owner.pid() + "-";
+            String queuePrefix = ContextSettings.FILE_PREFIX + "queue-" + owner.pid() + "-";
+            Path segment = ownedBy(settings.shmDirectory(), shmPrefix).getFirst();
+            String stamp = segment.getFileName().toString().split("-")[3]; // the owner's start stamp
+            // kinds whose files this child did not happen to leave: named for the same dead owner
+            Path journal = settings.shmDirectory().resolve(
+                    ContextSettings.FILE_PREFIX + "qjournal-" + owner.pid() + "-" + stamp + "-1-0badcafe");
+            Path control = settings.socketDirectory().resolve(
+                    ContextSettings.FILE_PREFIX + "ctl-" + owner.pid() + "-" + stamp + "-1-0badcafe.sock");
+            assertThat(ownedBy(settings.socketDirectory(), queuePrefix)).hasSize(1);
+
+            owner.kill();
+            assertThat(owner.join(WAIT)).isTrue();
+            Files.writeString(journal, "");
+            Files.writeString(control, "");
+            assertThat(ownedBy(settings.shmDirectory(), shmPrefix)).as("a SIGKILLed owner cleans nothing up").isNotEmpty();
+            assertThat(ownedBy(settings.socketDirectory(), queuePrefix)).hasSize(1);
+
+            Multiproc.context("pipe").close(); // opening is enough
+            assertThat(ownedBy(settings.shmDirectory(), shmPrefix)).isEmpty();
+            assertThat(ownedBy(settings.socketDirectory(), queuePrefix)).isEmpty();
+            assertThat(journal).doesNotExist();
+            assertThat(control).doesNotExist();
         }
     }
 
