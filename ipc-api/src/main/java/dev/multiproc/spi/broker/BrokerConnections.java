@@ -69,9 +69,18 @@ final class BrokerConnections {
         this.runDeferred = runDeferred;
     }
 
-    /** Accepts a client, if one is there, and challenges it. */
-    void accept(ServerSocketChannel server) throws IOException {
-        SocketChannel ch = server.accept();
+    /**
+     * Accepts a client, if one is there, and challenges it. Nothing a connecting peer does (or
+     * the system refusing a descriptor) stops the broker: the connection is refused instead.
+     */
+    void accept(ServerSocketChannel server) {
+        SocketChannel ch;
+        try {
+            ch = server.accept();
+        } catch (IOException e) {
+            refused("accepting it failed: " + e);
+            return;
+        }
         if (ch == null) {
             return;
         }
@@ -80,6 +89,15 @@ final class BrokerConnections {
             Cleanup.closeQuietly(ch);
             return;
         }
+        try {
+            challenge(ch);
+        } catch (IOException | RuntimeException e) {
+            refused("setting it up failed: " + e);
+            Cleanup.closeQuietly(ch);
+        }
+    }
+
+    private void challenge(SocketChannel ch) throws IOException {
         ch.configureBlocking(false);
         SelectionKey key = ch.register(selector, SelectionKey.OP_READ);
         String who = "queue " + queue.name() + ": connection " + (++accepted);

@@ -181,6 +181,29 @@ class PipeConnectionTest {
     }
 
     @Test
+    void aHugeAnnouncedLengthUnderTheLimitCostsNothingUntilItsBytesArrive() {
+        for (long announced : new long[]{0x7FFF_FFFFL, 0x7FFF_FFF0L}) {
+            ChannelConnection[] pair = PipeEnds.pair(true, Integer.MAX_VALUE, Serializer.standard(), end -> {
+            });
+            try {
+                byte[] lie = new byte[4 + 1000];
+                System.arraycopy(header(announced), 0, lie, 0, 4);
+                writeRaw(pair[0], lie);
+                pair[0].close();
+                Runtime heap = Runtime.getRuntime();
+                long before = heap.totalMemory() - heap.freeMemory();
+                // an array of the announced length would fail (OutOfMemoryError, a FrameTooLargeException) or show here
+                assertThatThrownBy(pair[1]::recvBytes).isInstanceOf(ConnectionClosedException.class)
+                        .hasMessageContaining("1000 of " + announced + " bytes");
+                long grown = heap.totalMemory() - heap.freeMemory() - before;
+                assertThat(grown).as("heap taken for a %d-byte announcement", announced).isLessThan(256L << 20);
+            } finally {
+                pair[1].close();
+            }
+        }
+    }
+
+    @Test
     void aFrameCutShortSaysHowMuchArrived() {
         ChannelConnection[] pair = PipeEnds.pair(true, Integer.MAX_VALUE, Serializer.standard(), end -> {
         });

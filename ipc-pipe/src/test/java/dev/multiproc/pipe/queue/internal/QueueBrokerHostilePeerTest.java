@@ -5,7 +5,9 @@ import dev.multiproc.Context;
 import dev.multiproc.IpcQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.ProcessIdentity;
+import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.auth.Handshake;
 import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.auth.NioFrameLink;
@@ -162,6 +164,69 @@ class QueueBrokerHostilePeerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(
                 Duration.ofNanos(HandshakeSteps.DEFAULT_TIMEOUT_NANOS).plusSeconds(5));
         assertThat(q.take()).isEqualTo("after them");
+    }
+
+    @Test
+    void connectionsThatVanishOrSendGarbageDuringTheHandshakeLeaveTheBrokerServing() throws Exception {
+        IpcQueue<Object> q = ctx.queue(0);
+        QueueDescriptor d = descriptor(q);
+        for (int i = 0; i < 60; i++) {
+            SocketChannel c = connect(d);
+            switch (i % 3) {
+                case 0 -> c.close(); // gone before the challenge is written
+                case 1 -> {
+                    c.write(ByteBuffer.wrap(new byte[]{0, 0, 0, 3, 1, 2, 3})); // a garbage answer
+                    c.close();
+                }
+                default -> c.shutdownOutput(); // half-closed while the broker waits for the answer
+            }
+        }
+        authenticatedPeer(d);
+        q.put("still served");
+        assertThat(q.take()).isEqualTo("still served");
+    }
+
+    @Test
+    void aJournalIsBelievedOnlyWhenItIsTheClientsOwnAndWellFormed() throws Exception {
+        IpcQueue<Object> q = ctx.queue(0);
+        QueueDescriptor d = descriptor(q);
+        long pid = ProcessHandle.current().pid();
+        Path shm = ContextSettings.process().shmDirectory();
+        // a journal of another process, named by a peer that wants it read or removed
+        Path othersFile = shm.resolve(ContextSettings.FILE_PREFIX + "qjournal-" + (pid + 1) + "-1-1-0badcafe");
+        Files.writeString(othersFile, "not yours");
+        helloAndLeave(d, othersFile);
+        // a file named as this client's journal, holding no journal
+        Path garbage = shm.resolve(OwnedFiles.newName("qjournal", ""));
+        Files.write(garbage, new byte[200]);
+        helloAndLeave(d, garbage);
+
+        authenticatedPeer(d); // by now the broker has handled both ends
+        assertThat(othersFile).as("not the peer's to name").exists().hasContent("not yours");
+        assertThat(garbage).as("the peer's own, read, refused and removed").doesNotExist();
+        Files.delete(othersFile);
+        q.put("still served");
+        assertThat(q.take()).isEqualTo("still served");
+        assertThat(q.size()).as("nothing was injected").isZero();
+    }
+
+    /** An authenticated peer sends a HELLO naming a journal file, then closes its connection. */
+    private void helloAndLeave(QueueDescriptor d, Path journal) throws IOException {
+        SocketChannel peer = authenticatedPeer(d);
+        byte[] path = journal.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer hello = ByteBuffer.allocate(QueueFrames.HELLO_JOURNAL_OFFSET + path.length);
+        hello.put(QueueFrames.HELLO).putLong(ProcessHandle.current().pid()).put(path);
+        peer.write(frame(hello.array()));
+        peer.close();
+    }
+
+    private SocketChannel authenticatedPeer(QueueDescriptor d) throws IOException {
+        SocketChannel peer = connect(d);
+        try (NioFrameLink link = new NioFrameLink(peer, "broker")) {
+            new HandshakeSteps(HandshakeSteps.Role.CLIENT, ProcessIdentity.authkey(), "broker")
+                    .run(link, TimeUnit.SECONDS.toNanos(10));
+        }
+        return peer;
     }
 
     private static long usedHeapAfterGc() {
