@@ -2,7 +2,10 @@ package dev.multiproc.systemtests.process;
 
 import dev.multiproc.Connection;
 import dev.multiproc.Context;
+import dev.multiproc.IpcEvent;
+import dev.multiproc.IpcLock;
 import dev.multiproc.IpcProcess;
+import dev.multiproc.IpcQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
 import dev.multiproc.RemoteException;
@@ -159,6 +162,36 @@ class ProcessLifecycleTest {
             killed.join();
             assertThat(terminated.exitCode()).isEqualTo(OptionalInt.of(-15));
             assertThat(killed.exitCode()).isEqualTo(OptionalInt.of(-9));
+        }
+    }
+
+    @Test
+    void terminateGivesMinus15WhileTheTargetRunsEvenIfItUsedAQueueAndALock() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcEvent sleeping = ctx.event();
+            IpcEvent working = ctx.event();
+            IpcQueue<String> queue = ctx.queue();
+            IpcLock lock = ctx.lock();
+            IpcProcess plain = ctx.process(() -> {
+                sleeping.set();
+                sleepLong();
+            }).start();
+            IpcProcess user = ctx.process(() -> {
+                queue.put("from the child");
+                lock.lock();
+                lock.unlock();
+                working.set();
+                sleepLong();
+            }).start();
+            assertThat(sleeping.await(Duration.ofSeconds(30))).isTrue();
+            assertThat(working.await(Duration.ofSeconds(30))).isTrue();
+            assertThat(queue.take()).isEqualTo("from the child");
+            plain.terminate();
+            user.terminate();
+            assertThat(plain.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(user.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(plain.exitCode()).isEqualTo(OptionalInt.of(-15));
+            assertThat(user.exitCode()).isEqualTo(OptionalInt.of(-15));
         }
     }
 

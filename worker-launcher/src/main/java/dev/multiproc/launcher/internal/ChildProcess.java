@@ -319,10 +319,12 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
         if (signalSent != ExitCodes.SIGKILL) {
             signalSent = signal;
         }
+        // The handle's signals, not Process.destroy(): that also closes the child's stdin (which the
+        // child takes for its parent's death, and then exits with 1) and the pipes of its output.
         if (signal == ExitCodes.SIGKILL) {
-            p.destroyForcibly();
+            p.toHandle().destroyForcibly();
         } else {
-            p.destroy();
+            p.toHandle().destroy();
         }
     }
 
