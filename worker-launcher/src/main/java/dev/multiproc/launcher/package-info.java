@@ -32,8 +32,8 @@
  *       (SIGTERM, 2 s, SIGKILL), and logs why.</li>
  *   <li>Exit codes: 0, 1 after an uncaught exception, n after {@code System.exit(n)}, -N after
  *       signal N ({@code terminate()} gives -15, {@code kill()} -9).</li>
- *   <li>After the target returns, the child exits at once: non-daemon threads it left do not
- *       keep it alive.</li>
+ *   <li>After the target returns, the child waits for the non-daemon threads it left running,
+ *       as Python and a JVM's {@code main} do, then exits; it exits at once if its parent dies.</li>
  * </ul>
  */
 package dev.multiproc.launcher;

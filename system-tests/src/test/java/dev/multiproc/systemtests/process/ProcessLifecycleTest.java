@@ -196,6 +196,32 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void aChildWaitsForTheNonDaemonThreadsItsTargetLeftRunning() throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            IpcEvent returned = ctx.event();
+            IpcEvent go = ctx.event();
+            IpcEvent done = ctx.event();
+            IpcProcess p = ctx.process(() -> {
+                Thread.ofPlatform().daemon(false).start(() -> {
+                    try {
+                        go.await();
+                        done.set();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                returned.set();
+            }).start();
+            assertThat(returned.await(Duration.ofSeconds(30))).isTrue();
+            assertThat(p.join(Duration.ofMillis(300))).as("still running its thread").isFalse();
+            go.set();
+            assertThat(p.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(done.isSet()).isTrue();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(0));
+        }
+    }
+
+    @Test
     void joinWithTimeoutOnASleepingChild() throws Exception {
         try (Context ctx = Multiproc.context("pipe")) {
             IpcProcess p = ctx.process(ProcessLifecycleTest::sleepLong).start();

@@ -22,8 +22,9 @@ import java.nio.channels.FileChannel;
  * parent it gives, starts the {@link ParentWatch}, connects back to the parent
  * ({@link ControlClient}), reads the target and runs it on the main thread, reports how it ended
  * and exits: 0 if it returned, 1 if it threw (stack trace on stderr). {@code System.exit(n)} in
- * the target ends the JVM with n as usual. Non-daemon threads the target leaves behind do not
- * keep the child alive.
+ * the target ends the JVM with n as usual. Like Python's {@code Process} (and a JVM's own
+ * {@code main}), the child then waits for the non-daemon threads the target left running before
+ * it exits; a child still exits at once when its parent dies ({@link ParentWatch}).
  */
 public final class ChildMain {
     static final int EXIT_OK = 0;
@@ -87,7 +88,26 @@ public final class ChildMain {
         } catch (IOException e) {
             log().error("{} cannot report its exit to its parent", self, e);
         }
+        awaitNonDaemonThreads();
         return failure == null ? EXIT_OK : EXIT_FAILED;
+    }
+
+    /** Waits until no non-daemon thread but this one is alive (threads may start others meanwhile). */
+    private static void awaitNonDaemonThreads() {
+        Thread self = Thread.currentThread();
+        while (true) {
+            Thread other = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t != self && !t.isDaemon() && t.isAlive())
+                    .findFirst().orElse(null);
+            if (other == null) {
+                return;
+            }
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                return; // nobody interrupts the main thread of a child but to end it
+            }
+        }
     }
 
     /**
