@@ -20,6 +20,12 @@ public interface SharedMemory extends AutoCloseable {
     @Override
     void close();
 
-    /** Removes the name so no other process can attach; mappings already made stay valid. */
+    /**
+     * Removes the name so no other process can attach; mappings already made stay valid (Python's
+     * {@code SharedMemory.unlink()}).
+     *
+     * @throws ResourceNotFoundException if the name is gone already: unlinked before, here or in
+     *         another process (Python raises {@code FileNotFoundError})
+     */
     void unlink();
 }

@@ -232,6 +232,23 @@ public final class Segment implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes the file name at the user's request, as {@code shm_unlink(3)} does; mappings stay valid.
+     *
+     * @throws ResourceNotFoundException if the name is gone already (unlinked before, here or elsewhere)
+     */
+    public void unlinkName() {
+        unlinked.set(true);
+        try {
+            Files.delete(path);
+        } catch (NoSuchFileException e) {
+            throw new ResourceNotFoundException("cannot unlink shared memory " + path.getFileName()
+                    + ": it was unlinked already (no " + path + ")", e);
+        } catch (IOException e) {
+            throw new IpcException("cannot unlink shared-memory segment " + path + ": " + e, e);
+        }
+    }
+
     /** Unmaps the segment in this process and, if this process owns it, unlinks the file. Idempotent. */
     @Override
     public void close() {

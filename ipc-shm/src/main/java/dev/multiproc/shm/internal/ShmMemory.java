@@ -48,7 +48,7 @@ public final class ShmMemory implements SharedMemory, Serializable {
 
     @Override
     public void unlink() {
-        segment.unlink();
+        segment.unlinkName();
         Segments.forgetOwned(segment);
     }
 

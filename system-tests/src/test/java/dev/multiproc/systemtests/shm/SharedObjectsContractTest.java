@@ -9,6 +9,7 @@ import dev.multiproc.IpcProcess;
 import dev.multiproc.IpcSemaphore;
 import dev.multiproc.Multiproc;
 import dev.multiproc.ProcessTarget;
+import dev.multiproc.ResourceNotFoundException;
 import dev.multiproc.SharedInt;
 import dev.multiproc.SharedIntArray;
 import dev.multiproc.SharedMemory;
@@ -81,6 +82,29 @@ public abstract class SharedObjectsContractTest {
         assertThat(block.segment().get(ValueLayout.JAVA_LONG, 4088)).isEqualTo(99L);
         assertThat(java.nio.file.Files.exists(dev.multiproc.spi.ContextSettings.process().shmDirectory().resolve(blockName)))
                 .as("a child closing its attached copy never unlinks").isTrue();
+    }
+
+    @Test
+    void unlinkingTwiceSaysTheNameIsGoneAndTheMappingStaysUsable() throws Exception {
+        SharedMemory block = ctx.sharedMemory(4096);
+        String name = block.name();
+        block.unlink();
+        assertThatThrownBy(block::unlink).isInstanceOf(ResourceNotFoundException.class)
+                .hasMessageContaining(name).hasMessageContaining("unlinked already");
+        assertThatThrownBy(() -> ctx.attachSharedMemory(name)).isInstanceOf(ResourceNotFoundException.class);
+        block.segment().set(ValueLayout.JAVA_LONG, 0, 7L);
+        assertThat(block.segment().get(ValueLayout.JAVA_LONG, 0)).isEqualTo(7L);
+        block.close();
+
+        SharedMemory other = ctx.sharedMemory(4096);
+        String otherName = other.name();
+        joinOk(ctx.process(() -> {
+            try (Context childCtx = Multiproc.context("pipe"); SharedMemory attached = childCtx.attachSharedMemory(otherName)) {
+                attached.unlink(); // another process unlinks it
+            }
+        }).start());
+        assertThatThrownBy(other::unlink).isInstanceOf(ResourceNotFoundException.class).hasMessageContaining(otherName);
+        other.close();
     }
 
     @Test
