@@ -1,6 +1,7 @@
 package dev.multiproc.systemtests.pool;
 
 import dev.multiproc.Context;
+import dev.multiproc.IpcBarrier;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pool;
@@ -532,6 +533,28 @@ abstract class PoolContractTest {
             assertThatThrownBy(() -> pool.apply(WorkerSide::exhaustHeap)).isInstanceOf(WorkerLostException.class)
                     .hasMessageContaining("exit code 3");
             assertThat(pool.apply(() -> 5)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void tasksSubmittedRightAfterThePoolIsMadeRunOnEveryWorkerAtOnce() throws Exception {
+        try (Pool pool = ctx.pool(2)) {
+            IpcBarrier first = ctx.barrier(2);
+            IpcBarrier second = ctx.barrier(2);
+            // each pair can only finish if its two tasks run at the same time, on two workers
+            List<CompletableFuture<Long>> runs = new ArrayList<>();
+            for (IpcBarrier barrier : List.of(first, first, second, second)) {
+                runs.add(pool.applyAsync(() -> {
+                    barrier.await(Duration.ofSeconds(30));
+                    return ProcessHandle.current().pid();
+                }));
+            }
+            List<Long> pids = new ArrayList<>();
+            for (CompletableFuture<Long> run : runs) {
+                pids.add(run.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(pids.get(0)).isNotEqualTo(pids.get(1));
+            assertThat(pids.get(2)).isNotEqualTo(pids.get(3));
         }
     }
 

@@ -12,9 +12,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Which worker runs which task, and the writing of tasks to the workers' channels.
  *
  * <p>Assignment ({@link #assignLocked}): pending tasks go to ready workers with room, round-robin,
- * one task at a time. Each worker holds at most a window of tasks sized so that about
- * {@link #QUEUED_WORK_NANOS} of work waits at it (from the run times it reports): thousands of tiny
- * tasks travel in large batches, long tasks go one at a time, so no worker hoards work.
+ * one task at a time. A task is queued behind another at a worker only when no worker is idle or
+ * starting: otherwise it waits in the pool for the first worker that is free (as in Python, where
+ * workers pull from one queue), so two tasks submitted to a new pool run on two workers. Each
+ * worker holds at most a window of tasks sized so that about {@link #QUEUED_WORK_NANOS} of work
+ * waits at it (from the run times it reports; one task until it has reported one): thousands of
+ * tiny tasks travel in large batches, long tasks go one at a time, so no worker hoards work. A task
+ * already sent stays with its worker (the worker runs a batch in order).
  *
  * <p>Writing ({@link #flush}): callers write the tasks they assigned themselves, for latency; a
  * dispatcher thread ({@code multiproc-pool-N-dispatcher}) writes the tasks assigned when results
@@ -26,7 +30,7 @@ final class TaskDispatch {
     /** Work kept queued at each worker, beyond the task it runs. */
     static final long QUEUED_WORK_NANOS = 2_000_000;
     /** Tasks a worker may hold before its first result tells how long they take. */
-    static final int INITIAL_WINDOW = 2;
+    static final int INITIAL_WINDOW = 1;
     /** Most tasks a worker may hold. */
     static final int MAX_WINDOW = 512;
     /** Largest batch written in one frame (at least one task is always written). */
@@ -65,10 +69,14 @@ final class TaskDispatch {
         boolean progress = true;
         while (progress && !pool.pending.isEmpty()) {
             progress = false;
+            boolean someoneFree = anyWorkerIdleOrStartingLocked();
             for (int i = 0; i < pool.slots.size() && !pool.pending.isEmpty(); i++) {
                 WorkerSlot slot = pool.slots.get(i);
                 if (slot.state != WorkerSlot.State.READY || room(slot) <= 0) {
                     continue;
+                }
+                if (someoneFree && !slot.inFlight.isEmpty()) {
+                    continue; // the task would wait behind a busy worker while another is free or about to be
                 }
                 PoolTask task = pollWantedLocked();
                 if (task == null) {
@@ -89,6 +97,17 @@ final class TaskDispatch {
             }
         }
         scheduler.reader().wakeReadersLocked();
+    }
+
+    /** @return whether a worker is starting, or ready with nothing to do */
+    private boolean anyWorkerIdleOrStartingLocked() {
+        for (WorkerSlot slot : pool.slots) {
+            if (slot.state == WorkerSlot.State.STARTING
+                    || (slot.state == WorkerSlot.State.READY && slot.inFlight.isEmpty() && room(slot) > 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private PoolTask pollWantedLocked() {
