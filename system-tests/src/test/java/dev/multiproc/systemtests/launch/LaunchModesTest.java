@@ -49,6 +49,22 @@ class LaunchModesTest {
         assertDemoRan(run, "on the module path");
     }
 
+    @Test
+    void withTheReadmesFlagsAndNoLoggingProviderTheChildrenPrintNothingTheProgramDidNotAskFor() throws Exception {
+        String withoutProvider = applicationPath().replace(File.pathSeparator + jarOf(org.slf4j.simple.SimpleLogger.class), "");
+        assertThat(withoutProvider).doesNotContain("slf4j-simple");
+        Run run = run(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", withoutProvider, Demo.class.getName()));
+        assertDemoRan(run, "on the class path");
+        // SLF4J tells the program, once, that it has no provider; its children say nothing
+        assertThat(run.stderr.split("No SLF4J providers", -1)).as("stderr:%n%s", run.stderr).hasSizeLessThanOrEqualTo(2);
+        assertThat(run.stderr.lines().filter(l -> !l.startsWith("SLF4J(W):")).toList()).as("stderr").isEmpty();
+    }
+
+    private static String jarOf(Class<?> c) throws URISyntaxException {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
     private static void assertDemoRan(Run run, String launchedFrom) {
         assertThat(run.exitCode).as("exit code; stdout:%n%s%nstderr:%n%s", run.stdout, run.stderr).isZero();
         assertThat(run.stdout)

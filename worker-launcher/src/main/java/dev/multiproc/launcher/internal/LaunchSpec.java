@@ -35,7 +35,7 @@ public final class LaunchSpec {
             "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
             "--limit-modules", "--patch-module", "--upgrade-module-path",
             "--sun-misc-unsafe-memory-access", "--enable-preview", "-Dmultiproc.", "-Dchronicle.",
-            "-Djava.library.path=");
+            "-Dslf4j.", "-Djava.library.path=");
     /** Of those, the ones that may take their value as the next argument. */
     private static final List<String> TWO_TOKEN_OPTIONS = List.of(
             "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
@@ -44,6 +44,11 @@ public final class LaunchSpec {
     /** System properties of this JVM a child gets too, when set. */
     private static final List<String> PROPAGATED_PROPERTIES = List.of(
             "java.library.path", "stdout.encoding", "stderr.encoding");
+
+    /** The library's modules that call libc through FFM. */
+    private static final List<String> NATIVE_MODULES = List.of("dev.multiproc.pipe", "dev.multiproc.shm");
+    /** SLF4J's own reporting threshold; ERROR hides its "no providers" banner. */
+    private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
 
     private static volatile LaunchSpec inherited;
 
@@ -79,6 +84,7 @@ public final class LaunchSpec {
                     options.add("-D" + property + "=" + value);
                 }
             }
+            options.addAll(quietDefaults(options, blankToNull(System.getProperty("jdk.module.path")) != null));
             spec = new LaunchSpec(findJavaExecutable(), ClassPaths.expand(System.getProperty("java.class.path")),
                     blankToNull(System.getProperty("jdk.module.path")), blankToNull(System.getProperty("jdk.module.main")),
                     options);
@@ -167,6 +173,37 @@ public final class LaunchSpec {
             }
         }
         return kept;
+    }
+
+    /**
+     * What a child needs so that it prints nothing its program did not ask for, unless this JVM's
+     * own options already say otherwise: native access for the modules that call libc (no
+     * restricted-method warnings), protobuf's use of {@code sun.misc.Unsafe} allowed (no
+     * deprecation warnings), and SLF4J quiet about a missing provider (this JVM said it already).
+     *
+     * @param inherited  the options the child inherits
+     * @param modulePath whether the child runs on the module path
+     * @return the options to add
+     */
+    static List<String> quietDefaults(List<String> inherited, boolean modulePath) {
+        List<String> add = new ArrayList<>();
+        if (inherited.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
+            if (!modulePath) {
+                add.add("--enable-native-access=ALL-UNNAMED");
+            } else {
+                List<String> named = NATIVE_MODULES.stream().filter(m -> ModuleLayer.boot().findModule(m).isPresent()).toList();
+                if (!named.isEmpty()) {
+                    add.add("--enable-native-access=" + String.join(",", named));
+                }
+            }
+        }
+        if (inherited.stream().noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
+            add.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        if (inherited.stream().noneMatch(o -> o.startsWith("-D" + SLF4J_VERBOSITY + "="))) {
+            add.add("-D" + SLF4J_VERBOSITY + "=ERROR");
+        }
+        return add;
     }
 
     private static String findJavaExecutable() {

@@ -47,6 +47,16 @@ class LaunchSpecTest {
     }
 
     @Test
+    void childrenGetTheFlagsThatKeepThemQuietUnlessThisJvmChoseOtherwise() {
+        assertThat(LaunchSpec.quietDefaults(List.of(), false)).containsExactly("--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Dslf4j.internal.verbosity=ERROR");
+        assertThat(LaunchSpec.quietDefaults(List.of("--enable-native-access=app", "--sun-misc-unsafe-memory-access=warn",
+                "-Dslf4j.internal.verbosity=DEBUG"), false)).isEmpty();
+        assertThat(LaunchSpec.inheritedOptions(List.of("-Dslf4j.internal.verbosity=DEBUG")))
+                .containsExactly("-Dslf4j.internal.verbosity=DEBUG");
+    }
+
+    @Test
     void blankOptionsAreRejectedWithTheValue() {
         assertThatThrownBy(() -> LaunchSpec.inherited().withJvmOptions(List.of("-Xmx1m", " ")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("' '");
