@@ -1,5 +1,7 @@
 package dev.multiproc;
 
+import dev.multiproc.spi.ContextSettings;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -68,6 +70,20 @@ public final class ContextOptions {
         public Builder serializer(Serializer serializer) {
             this.serializer = Objects.requireNonNull(serializer, "serializer");
             return this;
+        }
+
+        /**
+         * @param spares how many warm spare JVMs the context keeps per kind of child, so that
+         *               {@code start()} hands the target to a running JVM (0 turns them off;
+         *               default {@value ContextSettings#DEFAULT_SPARES}; the setting
+         *               {@value ContextSettings#SPARES})
+         * @return this builder
+         */
+        public Builder spares(int spares) {
+            if (spares < 0) {
+                throw new IllegalArgumentException("spares must be 0 or more, was " + spares);
+            }
+            return setting(ContextSettings.SPARES, Integer.toString(spares));
         }
 
         /**

@@ -29,6 +29,7 @@ import java.util.function.Function;
  * <tr><td>{@value #WAIT_SPIN_NANOS}</td><td>{@value WaitStrategy#DEFAULT_SPIN_NANOS}</td></tr>
  * <tr><td>{@value #WAIT_YIELD_NANOS}</td><td>{@value WaitStrategy#DEFAULT_YIELD_NANOS}</td></tr>
  * <tr><td>{@value #FUTEX}</td><td>true</td></tr>
+ * <tr><td>{@value #SPARES}</td><td>{@value #DEFAULT_SPARES}</td></tr>
  * </table>
  */
 public final class ContextSettings {
@@ -50,13 +51,20 @@ public final class ContextSettings {
     public static final String WAIT_YIELD_NANOS = "multiproc.wait.yieldNanos";
     /** {@code false} makes shared-memory waits poll with back-off instead of sleeping in {@code futex(2)}. */
     public static final String FUTEX = "multiproc.futex";
+    /** Warm spare JVMs a context keeps per kind of child (same JVM options); 0 turns them off. */
+    public static final String SPARES = "multiproc.spares";
+    /**
+     * One spare: each one idles at about 40 MB of memory and no CPU, and one is enough to make
+     * every {@code start()} after the first a hand-over instead of a JVM start.
+     */
+    public static final int DEFAULT_SPARES = 1;
 
     /** Old names that are still read, each with the setting it stands for. */
     private static final Map<String, String> FORMER_NAMES = Map.of(
             "multiproc.shm.spinNanos", WAIT_SPIN_NANOS,
             "multiproc.shm.futex", FUTEX);
     private static final Set<String> NAMES = Set.of(TRANSPORT, MAX_FRAME_BYTES, SHM_DIRECTORY, SOCKET_DIRECTORY,
-            SERIAL_FILTER, JVM_OPTIONS, WAIT_SPIN_NANOS, WAIT_YIELD_NANOS, FUTEX);
+            SERIAL_FILTER, JVM_OPTIONS, WAIT_SPIN_NANOS, WAIT_YIELD_NANOS, FUTEX, SPARES);
 
     /** Default frame limit of the local transports ("pipe", "shm"). */
     public static final int LOCAL_MAX_FRAME_BYTES = Integer.MAX_VALUE;
@@ -84,6 +92,7 @@ public final class ContextSettings {
     private final List<String> jvmOptions;
     private final WaitStrategy waits;
     private final boolean futex;
+    private final int spares;
     /** Where the values came from, to derive the settings of another transport alike. */
     private final Function<String, String> source;
 
@@ -105,6 +114,7 @@ public final class ContextSettings {
                 number(source, WAIT_YIELD_NANOS, WaitStrategy.DEFAULT_YIELD_NANOS, 0, Long.MAX_VALUE / 4));
         String futexFlag = text(source, FUTEX);
         this.futex = futexFlag == null || !futexFlag.trim().equalsIgnoreCase("false");
+        this.spares = (int) number(source, SPARES, DEFAULT_SPARES, 0, 64);
     }
 
     /**
@@ -193,6 +203,11 @@ public final class ContextSettings {
     private static Path defaultShmDirectory() {
         Path devShm = Path.of("/dev/shm");
         return Files.isDirectory(devShm) ? devShm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** @return how many warm spare JVMs the context keeps per kind of child */
+    public int spares() {
+        return spares;
     }
 
     /** @return the transport name */

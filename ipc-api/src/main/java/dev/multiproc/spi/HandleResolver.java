@@ -15,4 +15,12 @@ public interface HandleResolver {
      * @return the handle, attached in this process
      */
     Object resolve(HandleDescriptor descriptor);
+
+    /**
+     * In a spare JVM, before it is given a target: loads and links what resolving and first
+     * using this provider's handles needs (native calls, above all), so the child that the spare
+     * becomes does not pay for it. Touches no state a child could see. Does nothing by default.
+     */
+    default void warmUp() {
+    }
 }

@@ -120,6 +120,17 @@ public final class Providers {
         throw missing("handles of provider '" + provider + "'", artifact);
     }
 
+    /** Warms every handle resolver on the class or module path up ({@link HandleResolver#warmUp()}); failures are ignored. */
+    public static void warmUpHandleResolvers() {
+        for (HandleResolver r : load(HandleResolver.class)) {
+            try {
+                r.warmUp();
+            } catch (RuntimeException | LinkageError e) {
+                // a colder start of that provider, nothing worse
+            }
+        }
+    }
+
     private static IllegalStateException missing(String feature, String artifact) {
         return new IllegalStateException(feature + " need the module " + GROUP + ":" + artifact
                 + "; add that artifact to the class path");

@@ -19,6 +19,11 @@ public final class PipeHandleResolver implements HandleResolver {
     }
 
     @Override
+    public void warmUp() {
+        PipeHandles.warmUp();
+    }
+
+    @Override
     public Object resolve(HandleDescriptor descriptor) {
         return PipeHandles.resolve(descriptor);
     }

@@ -20,6 +20,11 @@ public final class ShmHandleResolver implements HandleResolver {
     }
 
     @Override
+    public void warmUp() {
+        Handles.warmUp();
+    }
+
+    @Override
     public Object resolve(HandleDescriptor descriptor) {
         return Handles.resolve(descriptor);
     }

@@ -128,6 +128,32 @@ final class Libc {
         }
     }
 
+    /**
+     * Links every downcall and runs the ones a new pipe end uses, on a socket pair of its own:
+     * a spare JVM's warm-up. Does nothing on an unsupported platform.
+     */
+    static void warmUp() {
+        if (!SUPPORTED) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newCallState(arena);
+            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+            if (socketPair(fds, state) != 0) {
+                return;
+            }
+            int a = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+            int b = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+            MemorySegment buffer = arena.allocate(8);
+            for (int i = 0; i < 200; i++) {
+                send(a, buffer, 0, 1, 0, state);
+                readNow(b, buffer, 0, 8, state);
+            }
+            close(a, state);
+            close(b, state);
+        }
+    }
+
     /** @throws UnsupportedOperationException on a platform other than Linux x86-64/aarch64 */
     static void checkSupported() {
         if (!SUPPORTED) {

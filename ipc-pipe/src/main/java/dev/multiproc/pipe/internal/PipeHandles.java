@@ -7,6 +7,11 @@ public final class PipeHandles {
     private PipeHandles() {
     }
 
+    /** Links the native calls of pipe ends and fd passing, and runs a few (see {@link dev.multiproc.spi.HandleResolver#warmUp()}). */
+    public static void warmUp() {
+        Libc.warmUp();
+    }
+
     /**
      * @param descriptor a descriptor whose provider is "pipe"
      * @return the handle, attached in this process

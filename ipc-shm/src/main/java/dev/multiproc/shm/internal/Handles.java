@@ -62,6 +62,19 @@ public final class Handles {
     }
 
     /**
+     * Links the futex calls and runs one (see {@link dev.multiproc.spi.HandleResolver#warmUp()}):
+     * a wake on a word of its own, which nobody waits on.
+     */
+    public static void warmUp() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment word = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+            for (int i = 0; i < 200; i++) {
+                Futex.wake(word.address(), 1);
+            }
+        }
+    }
+
+    /**
      * @param d a descriptor of provider "shm"
      * @return the handle, attached in this process
      */

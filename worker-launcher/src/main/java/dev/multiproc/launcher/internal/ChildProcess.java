@@ -91,19 +91,30 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             ContextChildren children = ContextChildren.of(services);
             ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
             List<String> command = spec.command(ChildMain.class, services.settings().jvmOptions());
+            SpareJvms.Spare spare = SpareJvms.of(services).take(command);
             Process p;
-            try {
-                p = new ProcessBuilder(command).start();
-            } catch (IOException | RuntimeException e) {
-                listener.close();
-                throw new IpcException("cannot start the JVM of process " + name + " with " + command + ": " + e, e);
+            StreamPump out;
+            StreamPump err;
+            if (spare != null) { // a JVM of this very command, warm and waiting for a bootstrap
+                p = spare.process();
+                out = spare.out();
+                err = spare.err();
+                out.rename("multiproc-stdout-" + name);
+                err.rename("multiproc-stderr-" + name);
+            } else {
+                try {
+                    p = new ProcessBuilder(command).start();
+                } catch (IOException | RuntimeException e) {
+                    listener.close();
+                    throw new IpcException("cannot start the JVM of process " + name + " with " + command + ": " + e, e);
+                }
+                // Output first: a child that writes before it reads its bootstrap must not block us.
+                out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
+                err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);
             }
             process = p;
             owner = children;
             ChildRegistry.add(this);
-            // Output first: a child that writes before it reads its bootstrap must not block us.
-            StreamPump out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
-            StreamPump err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);
             stderr = err;
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             Thread.ofPlatform().name("multiproc-process-" + name).daemon(true)
@@ -111,7 +122,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             p.onExit().thenRun(listener::abandon);
             writeBootstrap(p, listener, targetBytes);
             children.add(this); // last: if the context closed meanwhile, this stops the child at once
-            LOG.debug("started {} (pid {}): {}", name, p.pid(), command);
+            LOG.debug("started {} (pid {}{}): {}", name, p.pid(), spare != null ? ", a warm spare" : "", command);
         }
         return this;
     }

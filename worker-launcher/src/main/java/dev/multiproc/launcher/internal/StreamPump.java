@@ -61,6 +61,11 @@ final class StreamPump {
         }
     }
 
+    /** @param name the new name of the pump's thread (a spare's pumps, once it becomes a child) */
+    void rename(String name) {
+        thread.setName(name);
+    }
+
     private void keep(byte[] bytes, int n) {
         synchronized (tail) {
             for (int i = Math.max(0, n - TAIL_BYTES); i < n; i++) {

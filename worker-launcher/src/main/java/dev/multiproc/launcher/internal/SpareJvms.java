@@ -1,0 +1,156 @@
+package dev.multiproc.launcher.internal;
+
+import dev.multiproc.spi.ContextServices;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The warm spare JVMs of one context: child JVMs started ahead with exactly the command a child
+ * would get, which load and compile the library's start-up path ({@link SpareWarmup}) and then
+ * wait, using no CPU, for a bootstrap on their stdin. {@code start()} hands its bootstrap to a
+ * spare of the same command instead of starting a JVM, and a new spare starts behind it. A spare
+ * is a {@link ChildMain} that has not been told who it is: until then it is nobody's child (not
+ * in {@code activeChildren()}), and it exits when this JVM dies, like any child (end of its
+ * stdin). The context's close, and this JVM's exit, kill the spares left. Thread-safe.
+ */
+final class SpareJvms implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpareJvms.class);
+    /** System property that makes a {@link ChildMain} warm up before it reads its bootstrap. */
+    static final String SPARE_PROPERTY = "multiproc.spare";
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    private static final Map<ContextServices, SpareJvms> BY_CONTEXT = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private final int perCommand;
+    /** Spares ready or starting, by the command a child of theirs would have (guarded by this). */
+    private final Map<List<String>, ArrayDeque<Spare>> ready = new HashMap<>();
+    private final Map<List<String>, Integer> starting = new HashMap<>();
+    private boolean closed;
+
+    /** A started spare: its process and the pumps already copying its output. */
+    record Spare(Process process, StreamPump out, StreamPump err) {
+    }
+
+    private SpareJvms(int perCommand) {
+        this.perCommand = perCommand;
+    }
+
+    /**
+     * @param services a context
+     * @return its spares, registered with the context's close on first use
+     */
+    static SpareJvms of(ContextServices services) {
+        synchronized (BY_CONTEXT) {
+            SpareJvms existing = BY_CONTEXT.get(services);
+            if (existing != null) {
+                return existing;
+            }
+            SpareJvms created = new SpareJvms(services.settings().spares());
+            services.onClose(created); // throws IllegalStateException if the context is closed
+            BY_CONTEXT.put(services, created);
+            return created;
+        }
+    }
+
+    /**
+     * Takes a live spare that runs {@code command}, and starts another behind it.
+     *
+     * @param command the command a cold child would be started with
+     * @return the spare, or null if none is ready (the caller starts a JVM; one is started behind it)
+     */
+    Spare take(List<String> command) {
+        Spare spare = null;
+        synchronized (this) {
+            ArrayDeque<Spare> queue = ready.get(command);
+            while (queue != null && !queue.isEmpty() && spare == null) {
+                Spare s = queue.poll();
+                if (s.process().isAlive()) {
+                    spare = s;
+                }
+            }
+        }
+        replenish(command);
+        return spare;
+    }
+
+    /** Starts spares in the background until {@link #perCommand} of {@code command} are ready or starting. */
+    private void replenish(List<String> command) {
+        int more;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            int have = ready.getOrDefault(command, new ArrayDeque<>()).size() + starting.getOrDefault(command, 0);
+            more = perCommand - have;
+            if (more <= 0) {
+                return;
+            }
+            starting.merge(command, more, Integer::sum);
+        }
+        for (int i = 0; i < more; i++) {
+            Thread.ofPlatform().name("multiproc-spare-starter").daemon(true).start(() -> startOne(command));
+        }
+    }
+
+    private void startOne(List<String> command) {
+        Spare spare = null;
+        try {
+            List<String> spareCommand = new ArrayList<>(command);
+            spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");
+            Process p = new ProcessBuilder(spareCommand).start();
+            spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + p.pid()),
+                    StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + p.pid()));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot start a spare JVM with {}: {}", command, e.toString());
+        }
+        boolean keep;
+        synchronized (this) {
+            starting.merge(command, -1, Integer::sum);
+            keep = spare != null && !closed;
+            if (keep) {
+                ready.computeIfAbsent(command, k -> new ArrayDeque<>()).add(spare);
+            }
+        }
+        if (spare != null && !keep) {
+            kill(List.of(spare));
+        }
+    }
+
+    /** Kills the spares left; later takes find none. */
+    @Override
+    public void close() {
+        List<Spare> all = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            ready.values().forEach(all::addAll);
+            ready.clear();
+        }
+        kill(all);
+    }
+
+    private static void kill(List<Spare> spares) {
+        for (Spare s : spares) {
+            s.process().toHandle().destroyForcibly();
+        }
+        for (Spare s : spares) {
+            try {
+                if (!s.process().waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("spare JVM (pid {}) did not exit {} after SIGKILL", s.process().pid(), KILL_WAIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

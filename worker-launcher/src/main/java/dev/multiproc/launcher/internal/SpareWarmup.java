@@ -1,0 +1,104 @@
+package dev.multiproc.launcher.internal;
+
+import dev.multiproc.ProcessTarget;
+import dev.multiproc.Serializer;
+import dev.multiproc.spi.Providers;
+import dev.multiproc.spi.Serializers;
+import dev.multiproc.spi.auth.Handshake;
+import dev.multiproc.wire.Bootstrap;
+import dev.multiproc.wire.Exit;
+import dev.multiproc.wire.Hello;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a spare JVM ({@link SpareJvms}) runs before it waits for its bootstrap: the path from
+ * reading a bootstrap to the target's first message, on values like the real ones, enough times
+ * for the JIT to compile the hot parts: protobuf's control messages, the authkey handshake's
+ * HMAC, the serializer on the values targets capture (records, collections, strings, arrays,
+ * lambdas), opening a Unix-domain socket, logging, and each handle resolver's own warm-up (the
+ * native calls of pipe ends and futexes). It touches nothing of the process's identity or
+ * state: a spare that becomes a child is exactly a child.
+ */
+final class SpareWarmup {
+    /** Rounds of the serializer and the control messages: enough for C1 to compile them. */
+    private static final int ROUNDS = 2_000;
+
+    private SpareWarmup() {
+    }
+
+    /** A record such as a target captures. */
+    private record Sample(String name, int count, List<Integer> values, Map<String, Long> totals) implements Serializable {
+    }
+
+    /**
+     * Runs the warm-up; a failed step only means a colder start.
+     *
+     * @return the steps that failed (empty when all ran)
+     */
+    static List<Exception> run() {
+        List<Exception> failed = new ArrayList<>();
+        step(failed, SpareWarmup::controlMessages);
+        step(failed, SpareWarmup::serializer);
+        step(failed, SpareWarmup::handshake);
+        step(failed, () -> SocketChannel.open(StandardProtocolFamily.UNIX).close());
+        step(failed, () -> LoggerFactory.getLogger(ChildMain.class).debug("spare JVM warmed up"));
+        step(failed, Providers::warmUpHandleResolvers);
+        return failed;
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private static void step(List<Exception> failed, Step step) {
+        try {
+            step.run();
+        } catch (IOException | RuntimeException e) {
+            failed.add(e);
+        }
+    }
+
+    private static void controlMessages() throws IOException {
+        for (int i = 0; i < ROUNDS / 10; i++) {
+            Bootstrap b = Bootstrap.newBuilder().setProcessName("spare").setParentPid(i).setParentName("MainProcess")
+                    .setControlAddress("/tmp/spare.sock").putSystemProperties("multiproc.spare", "true").build();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ControlFrames.write(out, b);
+            ControlFrames.read(new ByteArrayInputStream(out.toByteArray()), Bootstrap.parser(), ControlFrames.MAX_BOOTSTRAP_BYTES);
+            Hello.parseFrom(Hello.newBuilder().setChildId(i).setPid(i).build().toByteArray());
+            Exit.parseFrom(Exit.newBuilder().setKind(Exit.Kind.COMPLETED).build().toByteArray());
+        }
+    }
+
+    private static void serializer() {
+        Serializer serializer = Serializers.byName(Serializers.nameOf(Serializer.standard()));
+        ProcessTarget target = () -> { };
+        Sample sample = new Sample("warm", 3, List.of(1, 2, 3), Map.of("a", 1L));
+        for (int i = 0; i < ROUNDS; i++) {
+            serializer.deserialize(serializer.serialize(sample));
+            serializer.deserialize(serializer.serialize(new byte[]{1, 2, 3}));
+            serializer.deserialize(serializer.serialize("text " + i));
+            if (i % 10 == 0) {
+                serializer.deserialize(serializer.serialize(target));
+            }
+        }
+    }
+
+    private static void handshake() {
+        byte[] key = new byte[32];
+        for (int i = 0; i < ROUNDS / 10; i++) {
+            byte[] challenge = Handshake.challenge();
+            Handshake.verify(key, challenge, Handshake.answer(key, challenge));
+        }
+    }
+}
