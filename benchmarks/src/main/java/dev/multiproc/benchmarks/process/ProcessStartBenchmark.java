@@ -75,38 +75,43 @@ public final class ProcessStartBenchmark {
         String cds = "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + jsa;
         String aotCache = "-XX:AOTCache=" + aot;
         List<Case> cases = List.of(
-                new Case(Kind.RAW, ""),
-                new Case(Kind.READY, ""),
-                new Case(Kind.READY_PIPE, ""),
-                new Case(Kind.JOIN, ""),
-                new Case(Kind.READY, lean),
-                new Case(Kind.READY, cds),
-                new Case(Kind.RAW, aotCache),
-                new Case(Kind.READY, aotCache),
-                new Case(Kind.JOIN, aotCache),
-                new Case(Kind.READY, lean + " " + aotCache));
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-             Context ctx = Multiproc.context("pipe")) {
+                new Case(Kind.RAW, "", 0),
+                new Case(Kind.READY, "", 0),
+                new Case(Kind.READY, "", 1),
+                new Case(Kind.READY_PIPE, "", 0),
+                new Case(Kind.READY_PIPE, "", 1),
+                new Case(Kind.JOIN, "", 0),
+                new Case(Kind.JOIN, "", 1),
+                new Case(Kind.READY, lean, 0),
+                new Case(Kind.READY, cds, 0),
+                new Case(Kind.RAW, aotCache, 0),
+                new Case(Kind.READY, aotCache, 0),
+                new Case(Kind.JOIN, aotCache, 0),
+                new Case(Kind.READY, lean + " " + aotCache, 0),
+                new Case(Kind.READY, aotCache, 1));
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             server.configureBlocking(false);
             // Archives first: dynamic AppCDS is written at the exit of the first run with
             // AutoCreateSharedArchive; the JDK 25 AOT cache (JEP 514 one-step training) at the
             // exit of the training child.
-            sample(ctx, server, new Case(Kind.READY, cds));
-            sample(ctx, server, new Case(Kind.READY, "-XX:AOTCacheOutput=" + aot));
+            sample(server, new Case(Kind.READY, cds, 0));
+            sample(server, new Case(Kind.READY, "-XX:AOTCacheOutput=" + aot, 0));
             // Rounds of one sample per case, so that the noise of a shared 2-CPU machine (and
             // this JVM's own warm-up) spreads over all cases alike.
             double[][] ms = new double[cases.size()][samples];
             for (int round = -WARMUP; round < samples; round++) {
                 for (int c = 0; c < cases.size(); c++) {
-                    double t = sample(ctx, server, cases.get(c));
+                    double t = sample(server, cases.get(c));
                     if (round >= 0) {
                         ms[c][round] = t;
                     }
                 }
             }
             for (int c = 0; c < cases.size(); c++) {
-                record(cases.get(c).kind().title, cases.get(c).options(), ms[c]);
+                Case k = cases.get(c);
+                record(k.kind().title + (k.kind() == Kind.RAW ? "" : k.spares() > 0 ? ", from a warm spare" : ", cold (no spare)"),
+                        k.options(), ms[c]);
             }
         } finally {
             contexts.values().forEach(Context::close);
@@ -133,24 +138,29 @@ public final class ProcessStartBenchmark {
         }
     }
 
-    private record Case(Kind kind, String options) {
+    /** @param spares the context's spares: 1 measures the hand-over to a warm spare (started behind the previous sample) */
+    private record Case(Kind kind, String options, int spares) {
     }
 
     /** Contexts by the child JVM options they give (settings are read once per context). */
     private final java.util.Map<String, Context> contexts = new java.util.HashMap<>();
 
-    private Context contextWith(String options) {
-        return contexts.computeIfAbsent(options, o -> Multiproc.context(dev.multiproc.ContextOptions.builder()
-                .transport("pipe").setting(dev.multiproc.spi.ContextSettings.JVM_OPTIONS, o).build()));
+    private Context contextWith(String options, int spares) {
+        return contexts.computeIfAbsent(options + "|" + spares, k -> Multiproc.context(dev.multiproc.ContextOptions.builder()
+                .transport("pipe").spares(spares).setting(dev.multiproc.spi.ContextSettings.JVM_OPTIONS, options).build()));
     }
 
     /** @return milliseconds of one sample of the case */
-    private double sample(Context ctx, ServerSocketChannel server, Case c) throws Exception {
+    private double sample(ServerSocketChannel server, Case c) throws Exception {
+        if (c.spares() > 0 && !dev.multiproc.launcher.WarmSpares.awaitWarm(contextWith(c.options(), c.spares()),
+                Duration.ofSeconds(30))) {
+            throw new IllegalStateException("no warm spare for " + c);
+        }
         return switch (c.kind()) {
             case RAW -> sampleRaw(server, c.options());
-            case READY -> sampleReady(ctx, server, c.options());
-            case READY_PIPE -> sampleReadyPipe(ctx, c.options());
-            case JOIN -> sampleJoin(ctx, c.options());
+            case READY -> sampleReady(server, contextWith(c.options(), c.spares()));
+            case READY_PIPE -> sampleReadyPipe(contextWith(c.options(), c.spares()));
+            case JOIN -> sampleJoin(contextWith(c.options(), c.spares()));
         };
     }
 
@@ -175,8 +185,7 @@ public final class ProcessStartBenchmark {
         return (t1 - t0) / 1e6;
     }
 
-    private double sampleReady(Context main, ServerSocketChannel server, String options) throws Exception {
-        Context ctx = contextWith(options);
+    private double sampleReady(ServerSocketChannel server, Context ctx) throws Exception {
         String path = socket.toString();
         IpcProcess p = ctx.process(() -> ReadyProbe.signal(path));
         long t0 = System.nanoTime();
@@ -187,8 +196,7 @@ public final class ProcessStartBenchmark {
         return (t1 - t0) / 1e6;
     }
 
-    private double sampleReadyPipe(Context main, String options) throws Exception {
-        Context ctx = contextWith(options);
+    private double sampleReadyPipe(Context ctx) throws Exception {
         Pipe pipe = ctx.pipe(false);
         try (Connection in = pipe.left(); Connection out = pipe.right()) {
             IpcProcess p = ctx.process(() -> out.send(1));
@@ -204,8 +212,7 @@ public final class ProcessStartBenchmark {
         }
     }
 
-    private double sampleJoin(Context main, String options) throws Exception {
-        Context ctx = contextWith(options);
+    private double sampleJoin(Context ctx) throws Exception {
         IpcProcess p = ctx.process(() -> { });
         long t0 = System.nanoTime();
         p.start();

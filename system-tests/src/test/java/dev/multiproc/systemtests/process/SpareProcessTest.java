@@ -9,6 +9,7 @@ import dev.multiproc.Pool;
 import dev.multiproc.PoolOptions;
 import dev.multiproc.ProcessInfo;
 import dev.multiproc.SharedLong;
+import dev.multiproc.launcher.WarmSpares;
 import dev.multiproc.systemtests.LeakCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +46,9 @@ class SpareProcessTest {
                 .filter(pid -> !children.contains(pid)).collect(Collectors.toSet());
     }
 
-    private static long awaitOneSpare() {
+    /** @return the pid of the context's one spare, once it is warm */
+    private static long awaitOneSpare(Context ctx) throws InterruptedException {
+        assertThat(WarmSpares.awaitWarm(ctx, WAIT)).isTrue();
         return await().atMost(WAIT).until(SpareProcessTest::spares, s -> s.size() == 1).iterator().next();
     }
 
@@ -54,7 +57,7 @@ class SpareProcessTest {
         try (Context ctx = contextWithSpares(1)) {
             IpcProcess first = ctx.process("first", () -> { }).start(); // cold; a spare starts behind it
             assertThat(first.join(WAIT)).isTrue();
-            long spare = awaitOneSpare();
+            long spare = awaitOneSpare(ctx);
             assertThat(Multiproc.activeChildren()).noneMatch(p -> p.pid() == spare);
 
             SharedLong parentPid = ctx.sharedLong(0);
@@ -75,7 +78,7 @@ class SpareProcessTest {
             assertThat(parentPid.get()).isEqualTo(ProcessHandle.current().pid());
             assertThat(child.name()).isEqualTo("from-a-spare");
 
-            long next = awaitOneSpare(); // another one started behind it
+            long next = awaitOneSpare(ctx); // another one started behind it
             assertThat(next).isNotEqualTo(spare);
             IpcEvent running = ctx.event();
             IpcProcess terminated = ctx.process(() -> {
@@ -95,7 +98,7 @@ class SpareProcessTest {
     void aSpareIsNotUsedForOtherJvmOptionsAndNoneAreKeptWhenTurnedOff() throws Exception {
         try (Context ctx = contextWithSpares(1)) {
             assertThat(ctx.process(() -> { }).start().join(WAIT)).isTrue();
-            long spare = awaitOneSpare();
+            long spare = awaitOneSpare(ctx);
             try (Pool pool = ctx.pool(PoolOptions.builder().processes(1).jvmOptions(List.of("-Xmx64m")).build())) {
                 long worker = pool.apply(() -> ProcessHandle.current().pid());
                 assertThat(worker).as("a worker with other JVM options").isNotEqualTo(spare);
@@ -105,6 +108,7 @@ class SpareProcessTest {
         }
         try (Context off = contextWithSpares(0)) {
             assertThat(off.process(() -> { }).start().join(WAIT)).isTrue();
+            assertThat(WarmSpares.awaitWarm(off, Duration.ofMillis(100))).isFalse();
             assertThat(spares()).as("spares(0) keeps none").isEmpty();
         }
     }

@@ -37,9 +37,14 @@ public final class ChildMain {
      * @param args unused: everything comes in the bootstrap on stdin
      */
     public static void main(String[] args) {
+        if (System.getProperty(AotCache.TRAINING_PROPERTY) != null) {
+            SpareWarmup.run(); // the start-up path, for the JVM to record in its AOT cache at exit
+            System.exit(EXIT_OK);
+        }
         if (System.getProperty(SpareJvms.SPARE_PROPERTY) != null) {
             System.clearProperty(SpareJvms.SPARE_PROPERTY); // a spare's child sees what a cold child sees
-            SpareWarmup.run(); // then waits for its bootstrap like any child
+            SpareWarmup.run();
+            SpareReadiness.report(); // then waits for its bootstrap like any child
         }
         // A FileChannel, not System.in: its blocking read can be woken by close (see ParentWatch).
         FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();

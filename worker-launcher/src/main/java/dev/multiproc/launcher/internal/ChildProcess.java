@@ -90,7 +90,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             byte[] targetBytes = services.serializer().serialize(target);
             ContextChildren children = ContextChildren.of(services);
             ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
-            List<String> command = spec.command(ChildMain.class, services.settings().jvmOptions());
+            List<String> command = spec.childCommand(services.settings().jvmOptions());
             SpareJvms.Spare spare = SpareJvms.of(services).take(command);
             Process p;
             StreamPump out;

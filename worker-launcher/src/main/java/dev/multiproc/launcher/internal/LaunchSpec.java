@@ -156,6 +156,14 @@ public final class LaunchSpec {
     }
 
     /**
+     * @param configured the context's JVM options, after the inherited ones
+     * @return the command of a child ({@link ChildMain}), with its automatic AOT cache if it has one ({@link AotCache})
+     */
+    public List<String> childCommand(List<String> configured) {
+        return AotCache.apply(command(ChildMain.class, configured));
+    }
+
+    /**
      * @param inputArguments this JVM's arguments ({@code RuntimeMXBean.getInputArguments()})
      * @return those a child must get too: module, native-access and preview options, and
      *         {@code -Dmultiproc.*}, {@code -Dchronicle.*}, {@code -Djava.library.path}

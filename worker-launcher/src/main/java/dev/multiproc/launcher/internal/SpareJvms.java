@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,20 +25,28 @@ import java.util.concurrent.TimeUnit;
  * in {@code activeChildren()}), and it exits when this JVM dies, like any child (end of its
  * stdin). The context's close, and this JVM's exit, kill the spares left. Thread-safe.
  */
-final class SpareJvms implements AutoCloseable {
+public final class SpareJvms implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpareJvms.class);
     /** System property that makes a {@link ChildMain} warm up before it reads its bootstrap. */
     static final String SPARE_PROPERTY = "multiproc.spare";
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    /** How long after a hand-over (or a cold start) the next spare starts. */
+    static final Duration REPLENISH_DELAY = Duration.ofMillis(250);
     private static final Map<ContextServices, SpareJvms> BY_CONTEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private final int perCommand;
+    private final SpareReadiness readiness = new SpareReadiness();
     /** Spares ready or starting, by the command a child of theirs would have (guarded by this). */
     private final Map<List<String>, ArrayDeque<Spare>> ready = new HashMap<>();
     private final Map<List<String>, Integer> starting = new HashMap<>();
     private boolean closed;
 
     /** A started spare: its process and the pumps already copying its output. */
+    /**
+     * @param process the spare's JVM
+     * @param out     the pump of its stdout
+     * @param err     the pump of its stderr
+     */
     record Spare(Process process, StreamPump out, StreamPump err) {
     }
 
@@ -63,6 +72,18 @@ final class SpareJvms implements AutoCloseable {
     }
 
     /**
+     * Starts a spare for a default child of the context if none is there, and waits until one is warm.
+     *
+     * @param services the context
+     * @param timeout  the longest wait
+     * @return whether a warm spare waits (false when the context keeps none)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static boolean awaitWarm(ContextServices services, Duration timeout) throws InterruptedException {
+        return of(services).awaitWarm(LaunchSpec.inherited().childCommand(services.settings().jvmOptions()), timeout);
+    }
+
+    /**
      * Takes a live spare that runs {@code command}, and starts another behind it.
      *
      * @param command the command a cold child would be started with
@@ -72,10 +93,17 @@ final class SpareJvms implements AutoCloseable {
         Spare spare = null;
         synchronized (this) {
             ArrayDeque<Spare> queue = ready.get(command);
-            while (queue != null && !queue.isEmpty() && spare == null) {
-                Spare s = queue.poll();
-                if (s.process().isAlive()) {
-                    spare = s;
+            if (queue != null) {
+                queue.removeIf(s -> !s.process().isAlive());
+                for (Spare s : queue) {
+                    if (readiness.isReady(s.process().pid())) { // one still warming stays for later
+                        spare = s;
+                        break;
+                    }
+                }
+                if (spare != null) {
+                    queue.remove(spare);
+                    readiness.forget(spare.process().pid());
                 }
             }
         }
@@ -83,8 +111,48 @@ final class SpareJvms implements AutoCloseable {
         return spare;
     }
 
-    /** Starts spares in the background until {@link #perCommand} of {@code command} are ready or starting. */
+    /**
+     * Starts a spare of {@code command} if none is there, and waits until one is warm.
+     *
+     * @param command the command a cold child would be started with
+     * @param timeout the longest wait
+     * @return whether a warm spare waits (false when spares are off)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    boolean awaitWarm(List<String> command, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        replenishNow(command);
+        while (System.nanoTime() - deadline < 0) {
+            Spare candidate;
+            synchronized (this) {
+                if (closed || perCommand == 0) {
+                    return false;
+                }
+                ArrayDeque<Spare> queue = ready.get(command);
+                candidate = queue == null ? null : queue.stream().filter(s -> s.process().isAlive()).findFirst().orElse(null);
+                if (candidate != null && readiness.isReady(candidate.process().pid())) {
+                    return true;
+                }
+            }
+            if (candidate != null) {
+                readiness.awaitReady(candidate.process().pid(), deadline);
+            } else {
+                Thread.sleep(10); // a bounded poll while the spare's JVM is being started
+            }
+        }
+        return false;
+    }
+
+    /** Starts spares in the background, soon, until {@link #perCommand} of {@code command} are ready or starting. */
     private void replenish(List<String> command) {
+        replenish(command, REPLENISH_DELAY);
+    }
+
+    private void replenishNow(List<String> command) {
+        replenish(command, Duration.ZERO);
+    }
+
+    private void replenish(List<String> command, Duration delay) {
         int more;
         synchronized (this) {
             if (closed) {
@@ -98,7 +166,10 @@ final class SpareJvms implements AutoCloseable {
             starting.merge(command, more, Integer::sum);
         }
         for (int i = 0; i < more; i++) {
-            Thread.ofPlatform().name("multiproc-spare-starter").daemon(true).start(() -> startOne(command));
+            // later, not at once: on a machine of few CPUs a JVM starting beside the child just
+            // handed over would take the CPU that child needs for its first steps
+            CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+                    Thread.ofPlatform().name("multiproc-spare-starter").daemon(true).start(() -> startOne(command)));
         }
     }
 
@@ -108,8 +179,10 @@ final class SpareJvms implements AutoCloseable {
             List<String> spareCommand = new ArrayList<>(command);
             spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");
             Process p = new ProcessBuilder(spareCommand).start();
-            spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + p.pid()),
-                    StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + p.pid()));
+            long pid = p.pid();
+            spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + pid),
+                    StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + pid,
+                            SpareReadiness.MARKER, () -> readiness.ready(pid)));
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot start a spare JVM with {}: {}", command, e.toString());
         }
@@ -135,6 +208,7 @@ final class SpareJvms implements AutoCloseable {
             ready.values().forEach(all::addAll);
             ready.clear();
         }
+        readiness.close();
         kill(all);
     }
 

@@ -14,11 +14,14 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a spare JVM ({@link SpareJvms}) runs before it waits for its bootstrap: the path from
@@ -32,6 +35,8 @@ import java.util.Map;
 final class SpareWarmup {
     /** Rounds of the serializer and the control messages: enough for C1 to compile them. */
     private static final int ROUNDS = 2_000;
+    private static final long COMPILER_WAIT_MILLIS = 3_000;
+    private static final long COMPILER_POLL_MILLIS = 20;
 
     private SpareWarmup() {
     }
@@ -53,7 +58,34 @@ final class SpareWarmup {
         step(failed, () -> SocketChannel.open(StandardProtocolFamily.UNIX).close());
         step(failed, () -> LoggerFactory.getLogger(ChildMain.class).debug("spare JVM warmed up"));
         step(failed, Providers::warmUpHandleResolvers);
+        awaitQuietCompiler();
         return failed;
+    }
+
+    /**
+     * Waits (at most {@link #COMPILER_WAIT_MILLIS}) until the JIT has compiled what the warm-up
+     * queued: a child that starts while the compiler is still busy pays for it twice, in CPU taken
+     * from its first steps and in a slow exit (the JVM waits for compiler threads before it exits).
+     */
+    private static void awaitQuietCompiler() {
+        CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+        if (compiler == null || !compiler.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMPILER_WAIT_MILLIS);
+        long last = compiler.getTotalCompilationTime();
+        int quiet = 0;
+        while (quiet < 2 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(COMPILER_POLL_MILLIS); // a bounded poll of the JIT's activity, not a synchronization
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = compiler.getTotalCompilationTime();
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
+        }
     }
 
     private interface Step {
