@@ -3,15 +3,18 @@ package dev.multiproc.benchmarks.pool;
 import dev.multiproc.Connection;
 import dev.multiproc.ConnectionClosedException;
 import dev.multiproc.Context;
+import dev.multiproc.ContextOptions;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
 import dev.multiproc.Pool;
 import dev.multiproc.PoolOptions;
 import dev.multiproc.benchmarks.Placement;
+import dev.multiproc.launcher.WarmSpares;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -45,7 +48,8 @@ public final class PoolBenchmark {
     }
 
     /**
-     * @param args optional transport name (default "pipe")
+     * @param args optional transport name (default "pipe"), then what to run: all (default),
+     *             latency, cpu or start (a new pool's first steps, cold and from warm spares)
      * @throws Exception if a measurement fails
      */
     public static void main(String[] args) throws Exception {
@@ -60,18 +64,27 @@ public final class PoolBenchmark {
                 }
                 bench.print(transport);
             }
+            case "start" -> {
+                try (Context ctx = Multiproc.context(ContextOptions.builder().transport(transport).spares(0).build())) {
+                    bench.creation(ctx, "pool creation to first apply() result, Pool(2), cold (no spares)", List.of(),
+                            "71.7 ms (spawn)");
+                }
+                bench.fromWarmSpares(transport);
+                bench.print(transport);
+            }
             case "all" -> bench.run(transport);
-            default -> throw new IllegalArgumentException("second argument must be all, latency or cpu, was " + only);
+            default -> throw new IllegalArgumentException("second argument must be all, latency, cpu or start, was " + only);
         }
     }
 
     private void run(String transport) throws Exception {
-        try (Context ctx = Multiproc.context(transport)) {
+        try (Context ctx = Multiproc.context(ContextOptions.builder().transport(transport).spares(0).build())) {
             double rtt = pipeRoundTripMicros(ctx);
             row("pipe RTT, 64 B send_bytes/recv_bytes (baseline)", "median", fmt(rtt) + " us", "50.8 us", "");
 
             processStart(ctx);
-            creation(ctx, "pool creation to first apply() result, Pool(2)", List.of(), "71.7 ms (spawn)");
+            creation(ctx, "pool creation to first apply() result, Pool(2), cold (no spares)", List.of(), "71.7 ms (spawn)");
+            fromWarmSpares(transport);
             Path dir = Files.createTempDirectory("pool-bench-");
             Path aot = dir.resolve("worker.aot");
             train(ctx, List.of("-XX:AOTCacheOutput=" + aot));
@@ -300,6 +313,57 @@ public final class PoolBenchmark {
         Arrays.sort(ms);
         row("process start until its first pipe message (launcher baseline)", "median", fmt(ms[ms.length / 2]) + " ms",
                 "81.7 ms (spawn)", "min " + fmt(ms[0]) + " ms");
+    }
+
+    /**
+     * A new pool's first steps when the context's spares are warm ({@code spares(2)}, waited for
+     * before each sample with {@link WarmSpares#awaitWarm}): creation to the first apply() result,
+     * close() right after creation, and the first map of 100,000 ints.
+     */
+    private void fromWarmSpares(String transport) throws Exception {
+        int samples = 5;
+        double[] first = new double[samples];
+        double[] close = new double[samples];
+        double[] firstMap = new double[samples];
+        List<Integer> items = IntStream.range(0, TASKS).boxed().toList();
+        try (Context ctx = Multiproc.context(ContextOptions.builder().transport(transport).spares(2).build())) {
+            for (int i = 0; i < samples; i++) {
+                awaitTwoWarm(ctx);
+                long t0 = System.nanoTime();
+                try (Pool pool = ctx.pool(2)) {
+                    pool.apply(() -> null);
+                    first[i] = (System.nanoTime() - t0) / 1e6;
+                }
+                awaitTwoWarm(ctx);
+                Pool pool = ctx.pool(2);
+                long t1 = System.nanoTime();
+                pool.close();
+                close[i] = (System.nanoTime() - t1) / 1e6;
+                awaitTwoWarm(ctx);
+                try (Pool fresh = ctx.pool(2)) {
+                    long t2 = System.nanoTime();
+                    fresh.map(x -> x * x, items);
+                    firstMap[i] = TASKS / ((System.nanoTime() - t2) / 1e9);
+                }
+            }
+        }
+        Arrays.sort(first);
+        Arrays.sort(close);
+        Arrays.sort(firstMap);
+        row("  same, from warm spares (spares(2))", "median", fmt(first[samples / 2]) + " ms", "4.7 ms (fork)",
+                "min " + fmt(first[0]) + " ms");
+        row("close() right after Pool(2) creation, from warm spares", "median", fmt(close[samples / 2]) + " ms",
+                "1.8 ms", "max " + fmt(close[samples - 1]) + " ms");
+        row("first map(x -> x * x, 100 000 ints) of a new Pool(2), from warm spares", "throughput",
+                fmtRate(firstMap[samples / 2]), "5.7 M tasks/s", "min " + fmtRate(firstMap[0]));
+    }
+
+    /** Waits until two spares are warm (awaitWarm waits for one; the second starts beside it). */
+    private static void awaitTwoWarm(Context ctx) throws InterruptedException {
+        if (!WarmSpares.awaitWarm(ctx, Duration.ofSeconds(60))) {
+            throw new IllegalStateException("no warm spare");
+        }
+        Thread.sleep(1500); // lets the second spare finish its warm-up too (a benchmark pause, not a synchronization)
     }
 
     /** Runs a one-worker pool with {@code options} and closes it, so the worker JVM writes its archive. */

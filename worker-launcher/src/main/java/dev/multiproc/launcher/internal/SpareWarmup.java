@@ -2,6 +2,7 @@ package dev.multiproc.launcher.internal;
 
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.Serializer;
+import dev.multiproc.launcher.pool.internal.WorkerWarmup;
 import dev.multiproc.spi.Providers;
 import dev.multiproc.spi.Serializers;
 import dev.multiproc.spi.auth.Handshake;
@@ -58,6 +59,7 @@ final class SpareWarmup {
         step(failed, () -> SocketChannel.open(StandardProtocolFamily.UNIX).close());
         step(failed, () -> LoggerFactory.getLogger(ChildMain.class).debug("spare JVM warmed up"));
         step(failed, Providers::warmUpHandleResolvers);
+        step(failed, () -> WorkerWarmup.run(Serializer.standard()));
         awaitQuietCompiler();
         return failed;
     }
