@@ -30,16 +30,28 @@ public final class LaunchSpec {
      */
     public static final String JVM_OPTIONS_PROPERTY = ContextSettings.JVM_OPTIONS;
 
-    /** Options of this JVM that a child needs too, as given on the command line. */
-    private static final List<String> INHERITED_PREFIXES = List.of(
-            "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
-            "--limit-modules", "--patch-module", "--upgrade-module-path",
-            "--sun-misc-unsafe-memory-access", "--enable-preview", "-Dmultiproc.", "-Dchronicle.",
-            "-Dslf4j.", "-Djava.library.path=");
-    /** Of those, the ones that may take their value as the next argument. */
+    /**
+     * Options of this JVM a child does not get, although it gets every other one (heap, GC,
+     * system properties, module and native-access options, as Python's children inherit their
+     * parent's settings): debuggers and agents (a second JVM on the same debug port or agent
+     * output), flight recordings and logs to a file, AOT and CDS archive options (the launcher
+     * chooses a child's own, {@link AotCache}), and the class and module path, which the launcher
+     * sets itself.
+     */
+    private static final List<String> NOT_INHERITED_PREFIXES = List.of(
+            "-agentlib:", "-agentpath:", "-javaagent:", "-Xrunjdwp", "-XX:StartFlightRecording",
+            "-XX:FlightRecorderOptions", "-XX:AOT", "-XX:SharedArchiveFile", "-XX:ArchiveClassesAtExit",
+            "-XX:+AutoCreateSharedArchive", "-Xshare", "-XX:LogFile", "-Xloggc:",
+            "-Djava.class.path=", "-Djdk.module.", "-Dsun.java.command=",
+            "-D" + SpareJvms.SPARE_PROPERTY + "=", "-D" + AotCache.TRAINING_PROPERTY + "=");
+    /** Options not inherited either, matched whole (or followed by {@code =value}). */
+    private static final List<String> NOT_INHERITED_OPTIONS = List.of(
+            "-Xdebug", "--module-path", "-p", "--class-path", "-cp", "-classpath", "-m", "--module");
+    /** Options that may take their value as the next argument. */
     private static final List<String> TWO_TOKEN_OPTIONS = List.of(
             "--add-opens", "--add-exports", "--add-reads", "--add-modules", "--enable-native-access",
-            "--limit-modules", "--patch-module", "--upgrade-module-path");
+            "--limit-modules", "--patch-module", "--upgrade-module-path", "--module-path", "-p", "--class-path",
+            "-cp", "-classpath", "-m", "--module");
 
     /** System properties of this JVM a child gets too, when set. */
     private static final List<String> PROPAGATED_PROPERTIES = List.of(
@@ -165,22 +177,35 @@ public final class LaunchSpec {
 
     /**
      * @param inputArguments this JVM's arguments ({@code RuntimeMXBean.getInputArguments()})
-     * @return those a child must get too: module, native-access and preview options, and
-     *         {@code -Dmultiproc.*}, {@code -Dchronicle.*}, {@code -Djava.library.path}
+     * @return those a child gets too: all but {@link #NOT_INHERITED_PREFIXES} and logs to a file
      */
     static List<String> inheritedOptions(List<String> inputArguments) {
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < inputArguments.size(); i++) {
             String arg = inputArguments.get(i);
-            if (INHERITED_PREFIXES.stream().noneMatch(arg::startsWith)) {
+            boolean withValue = TWO_TOKEN_OPTIONS.contains(arg) && i + 1 < inputArguments.size();
+            if (notInherited(arg)) {
+                if (withValue) {
+                    i++;
+                }
                 continue;
             }
             kept.add(arg);
-            if (TWO_TOKEN_OPTIONS.contains(arg) && i + 1 < inputArguments.size()) {
+            if (withValue) {
                 kept.add(inputArguments.get(++i));
             }
         }
         return kept;
+    }
+
+    private static boolean notInherited(String arg) {
+        if (NOT_INHERITED_PREFIXES.stream().anyMatch(arg::startsWith)) {
+            return true;
+        }
+        if (NOT_INHERITED_OPTIONS.stream().anyMatch(o -> arg.equals(o) || arg.startsWith(o + "="))) {
+            return true;
+        }
+        return arg.startsWith("-Xlog:") && arg.contains("file=");
     }
 
     /**

@@ -12,16 +12,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LaunchSpecTest {
     @Test
-    void keepsModuleNativeAndMultiprocOptionsOnly() {
+    void keepsEveryOptionButAgentsRecordingsArchivesFileLogsAndPaths() {
         List<String> input = List.of("-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-exports",
                 "java.base/sun.nio.ch=ALL-UNNAMED", "-Dmultiproc.maxFrameBytes=99", "-Duser.language=en",
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dchronicle.analytics.disable=true", "-javaagent:/x.jar", "-Djava.library.path=/opt/lib");
+                "-Dchronicle.analytics.disable=true", "-javaagent:/x.jar", "-Djava.library.path=/opt/lib",
+                "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-XX:StartFlightRecording=filename=a.jfr",
+                "-XX:AOTCacheOutput=app.aot", "-XX:AOTCache=app.aot", "-Xlog:gc:file=gc.log", "-Xlog:gc",
+                "-XX:+UseSerialGC", "-Duser.timezone=Asia/Tokyo", "-cp", "/app.jar", "-Dmultiproc.spare=true");
         assertThat(LaunchSpec.inheritedOptions(input)).containsExactly(
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "-Dmultiproc.maxFrameBytes=99", "--enable-native-access=ALL-UNNAMED",
+                "-Xmx1g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-Dmultiproc.maxFrameBytes=99", "-Duser.language=en", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Dchronicle.analytics.disable=true",
-                "-Djava.library.path=/opt/lib");
+                "-Djava.library.path=/opt/lib", "-Xlog:gc", "-XX:+UseSerialGC", "-Duser.timezone=Asia/Tokyo");
     }
 
     @Test
@@ -39,7 +42,7 @@ class LaunchSpecTest {
 
     @Test
     void moduleOptionsAreKeptButTheModulePathAndMainModuleAreNot() {
-        List<String> input = List.of("--module-path=/app/mods", "-Djdk.module.main=app", "--limit-modules=app,java.sql",
+        List<String> input = List.of("--module-path=/app/mods", "-Djdk.module.main=app", "-p", "/other/mods", "--limit-modules=app,java.sql",
                 "--patch-module", "app=/tmp/patch", "--upgrade-module-path=/up", "--add-modules=java.sql");
         assertThat(LaunchSpec.inheritedOptions(input)).containsExactly(
                 "--limit-modules=app,java.sql", "--patch-module", "app=/tmp/patch", "--upgrade-module-path=/up",
