@@ -10,6 +10,17 @@ import java.util.concurrent.Future;
  * A pool of worker JVMs ({@code multiprocessing.Pool}) that is also an {@link ExecutorService}.
  * A worker that dies fails only the tasks it held (with {@link WorkerLostException}) and is
  * replaced. {@link #close()} is shutdown and wait, as for JDK 19+ executors.
+ *
+ * <p>Tasks travel to other JVMs, so they must be serializable. A lambda written at a call of
+ * this interface is: the overloads taking {@link SerializableRunnable},
+ * {@link SerializableCallable} and {@link SerializableFunction} are chosen for lambda literals
+ * ({@code pool.execute(() -> ...)}, {@code pool.submit(() -> ...)},
+ * {@code pool.invokeAll(() -> 1, () -> 2)}). What still cannot work: a task that is an object of
+ * a class that is not serializable, or a lambda that captures one (a {@code Path}, an open
+ * stream, {@code this} of a non-serializable class), and a {@code Collection<Callable>} built
+ * elsewhere (its lambdas were not compiled serializable; use the varargs {@code invokeAll}).
+ * Those are refused with a {@link java.util.concurrent.RejectedExecutionException} naming the
+ * value that could not be serialized.
  */
 public interface Pool extends ExecutorService {
     /**
@@ -123,6 +134,67 @@ public interface Pool extends ExecutorService {
      * @return its future
      */
     <R> Future<R> submit(SerializableCallable<R> task);
+
+    /**
+     * Runs a task in a worker, as {@link #execute(Runnable)}; a lambda given here is serializable.
+     *
+     * @param command the task
+     */
+    default void execute(SerializableRunnable command) {
+        execute((Runnable) command);
+    }
+
+    /**
+     * Submits a task, as {@link #submit(Runnable)}; a lambda given here is serializable.
+     *
+     * @param task the task
+     * @return a future completed with null once it ran
+     */
+    default Future<?> submit(SerializableRunnable task) {
+        return submit((Runnable) task);
+    }
+
+    /**
+     * Submits a task, as {@link #submit(Runnable, Object)}; a lambda given here is serializable.
+     *
+     * @param task   the task
+     * @param result what the future yields once it ran (serializable)
+     * @param <T>    the result type
+     * @return its future
+     */
+    default <T> Future<T> submit(SerializableRunnable task, T result) {
+        return submit((Runnable) task, result);
+    }
+
+    /**
+     * Runs every task and waits for all, as {@link #invokeAll(java.util.Collection)}; lambdas
+     * given here are serializable.
+     *
+     * @param tasks the tasks
+     * @param <T>   the result type
+     * @return their futures, in order, all done
+     * @throws InterruptedException if interrupted while waiting
+     */
+    @SuppressWarnings("unchecked")
+    default <T> List<Future<T>> invokeAll(SerializableCallable<T>... tasks) throws InterruptedException {
+        return invokeAll(List.of(tasks));
+    }
+
+    /**
+     * Runs the tasks and returns the result of one that completed, as
+     * {@link #invokeAny(java.util.Collection)}; lambdas given here are serializable.
+     *
+     * @param tasks the tasks
+     * @param <T>   the result type
+     * @return a result
+     * @throws InterruptedException if interrupted while waiting
+     * @throws java.util.concurrent.ExecutionException if no task completed
+     */
+    @SuppressWarnings("unchecked")
+    default <T> T invokeAny(SerializableCallable<T>... tasks) throws InterruptedException,
+            java.util.concurrent.ExecutionException {
+        return invokeAny(List.of(tasks));
+    }
 
     /** Stops every worker at once; pending tasks are cancelled. */
     void terminate();

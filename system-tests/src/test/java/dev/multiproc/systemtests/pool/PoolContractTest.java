@@ -2,12 +2,14 @@ package dev.multiproc.systemtests.pool;
 
 import dev.multiproc.Context;
 import dev.multiproc.IpcBarrier;
+import dev.multiproc.IpcEvent;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pool;
 import dev.multiproc.PoolOptions;
 import dev.multiproc.RemoteException;
 import dev.multiproc.SerializationException;
+import dev.multiproc.SharedLong;
 import dev.multiproc.WorkerLostException;
 import dev.multiproc.systemtests.LeakCheck;
 import org.junit.jupiter.api.AfterAll;
@@ -338,6 +340,32 @@ abstract class PoolContractTest {
                 .hasCauseInstanceOf(SerializationException.class);
         Runnable runnable = () -> { };
         assertThatThrownBy(() -> shared.execute(runnable)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void lambdaLiteralsWorkWithEveryExecutorServiceMethod() throws Exception {
+        SharedLong runs = ctx.sharedLong(0);
+        IpcEvent executed = ctx.event();
+        shared.execute(() -> {
+            runs.incrementAndGet();
+            executed.set();
+        });
+        assertThat(executed.await(Duration.ofSeconds(30))).isTrue();
+        assertThat(shared.submit(() -> {
+            runs.incrementAndGet();
+        }).get(30, TimeUnit.SECONDS)).isNull();
+        assertThat(shared.submit(() -> {
+            runs.incrementAndGet();
+        }, "ran").get(30, TimeUnit.SECONDS)).isEqualTo("ran");
+        assertThat(shared.submit(() -> 6 * 7).get(30, TimeUnit.SECONDS)).isEqualTo(42);
+        List<Future<Integer>> all = shared.invokeAll(() -> 1, () -> 2, () -> 3);
+        List<Integer> values = new ArrayList<>();
+        for (Future<Integer> f : all) {
+            values.add(f.get());
+        }
+        assertThat(values).containsExactly(1, 2, 3);
+        assertThat(shared.invokeAny(() -> "any", () -> "any")).isEqualTo("any");
+        assertThat(runs.get()).isEqualTo(3);
     }
 
     @Test
