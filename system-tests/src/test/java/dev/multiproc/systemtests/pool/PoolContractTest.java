@@ -343,6 +343,32 @@ abstract class PoolContractTest {
     }
 
     @Test
+    void tasksQueuedBehindATaskThatKillsItsWorkerRunOnTheReplacement() throws Exception {
+        try (Pool pool = ctx.pool(1)) {
+            for (int i = 0; i < 50; i++) {
+                pool.apply(() -> 0); // tiny tasks: the worker's window grows, so later tasks queue at it
+            }
+            IpcEvent queued = ctx.event();
+            CompletableFuture<Integer> dying = pool.applyAsync(() -> {
+                queued.await(Duration.ofSeconds(30));
+                System.exit(7);
+                return -1;
+            });
+            List<CompletableFuture<Integer>> behind = new ArrayList<>();
+            for (int i = 1; i <= 20; i++) {
+                int n = i;
+                behind.add(pool.applyAsync(() -> n));
+            }
+            queued.set();
+            assertThatThrownBy(() -> dying.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(WorkerLostException.class)
+                    .hasMessageContaining("exit code 7");
+            for (int i = 0; i < behind.size(); i++) {
+                assertThat(behind.get(i).get(60, TimeUnit.SECONDS)).as("task %d, queued behind", i + 1).isEqualTo(i + 1);
+            }
+        }
+    }
+
+    @Test
     void lambdaLiteralsWorkWithEveryExecutorServiceMethod() throws Exception {
         SharedLong runs = ctx.sharedLong(0);
         IpcEvent executed = ctx.event();

@@ -84,6 +84,7 @@ final class ReportHandler {
         try {
             for (TaskResult result : results) {
                 PoolTask task = slot.inFlight.remove(result.getTaskId());
+                slot.batchOfTask.remove(result.getTaskId());
                 slot.unclaimed.remove(result.getTaskId());
                 done.add(task);
                 double run = result.getRunNanos();

@@ -189,10 +189,15 @@ final class TaskDispatch {
             try {
                 channel = slot.channel;
                 long bytes = 0;
+                long number = slot.batchesWritten + 1;
                 while (!slot.outbox.isEmpty() && (batch.isEmpty() || bytes < MAX_BATCH_BYTES)) {
                     PoolTask t = slot.outbox.poll();
                     batch.add(t);
+                    slot.batchOfTask.put(t.id(), number);
                     bytes += t.function().length + t.inputs().length;
+                }
+                if (!batch.isEmpty()) {
+                    slot.batchesWritten = number;
                 }
             } finally {
                 pool.lock.unlock();

@@ -3,6 +3,7 @@ package dev.multiproc.launcher.pool.internal;
 import dev.multiproc.spi.wait.ReadTurns;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.OptionalInt;
 import java.util.concurrent.locks.Condition;
@@ -38,6 +39,15 @@ final class WorkerSlot {
     final LinkedHashMap<Long, PoolTask> inFlight = new LinkedHashMap<>();
     /** Tasks assigned but not yet written to the channel, in assignment order. */
     final ArrayDeque<PoolTask> outbox = new ArrayDeque<>();
+    /**
+     * The batch each in-flight task was written in, by task id (1, 2, ... per worker). The worker
+     * runs its batches one after the other and reads the next only when it has reported the
+     * last result of the current one: at its death, tasks of batches after the oldest one still
+     * in flight never started.
+     */
+    final HashMap<Long, Long> batchOfTask = new HashMap<>();
+    /** Batches written to this worker. */
+    long batchesWritten;
     /**
      * In-flight tasks whose result nobody has asked for yet, by task id, with the sweep count
      * when they were assigned, in assignment order.

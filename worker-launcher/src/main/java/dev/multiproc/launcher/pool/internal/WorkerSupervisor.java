@@ -231,8 +231,14 @@ final class WorkerSupervisor {
             boolean expected = slot.state == WorkerSlot.State.STOPPED;
             slot.state = WorkerSlot.State.EXITED;
             pool.slots.remove(slot);
-            lost = new ArrayList<>(slot.inFlight.values());
+            lost = new ArrayList<>();
+            List<PoolTask> neverStarted = new ArrayList<>();
+            splitByStarted(slot, lost, neverStarted);
             slot.inFlight.clear();
+            slot.batchOfTask.clear();
+            for (int i = neverStarted.size() - 1; i >= 0; i--) {
+                pool.pending.addFirst(neverStarted.get(i)); // another worker runs them, first
+            }
             slot.outbox.clear();
             slot.unclaimed.clear();
             if (!expected && !slot.wasReady() && pool.broken == null) {
@@ -265,6 +271,29 @@ final class WorkerSupervisor {
         }
         for (PoolTask t : refused) {
             TaskScheduler.fail(pool, t, failure);
+        }
+    }
+
+    /**
+     * Sorts the tasks a dead worker held: those of the oldest batch it was sent and had not
+     * finished may have run (they fail); those of later batches, and those not yet written, never
+     * started (they go to another worker).
+     */
+    private static void splitByStarted(WorkerSlot slot, List<PoolTask> mayHaveRun, List<PoolTask> neverStarted) {
+        long running = Long.MAX_VALUE;
+        for (PoolTask t : slot.inFlight.values()) {
+            Long batch = slot.batchOfTask.get(t.id());
+            if (batch != null) {
+                running = Math.min(running, batch);
+            }
+        }
+        for (PoolTask t : slot.inFlight.values()) {
+            Long batch = slot.batchOfTask.get(t.id());
+            if (batch != null && batch == running) {
+                mayHaveRun.add(t);
+            } else {
+                neverStarted.add(t);
+            }
         }
     }
 
