@@ -343,6 +343,24 @@ abstract class PoolContractTest {
     }
 
     @Test
+    void aPoolWhoseWorkerExitedDuringAMapShutsDownAndCloses() throws Exception {
+        for (int round = 0; round < 4; round++) {
+            Pool pool = ctx.pool(2);
+            int exitAt = 100 + 37 * round;
+            assertThatThrownBy(() -> pool.map(x -> {
+                if (x == exitAt) {
+                    System.exit(7);
+                }
+                return x;
+            }, range(400), 1)).isInstanceOf(WorkerLostException.class);
+            pool.shutdown();
+            assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).as("round %d: terminated", round).isTrue();
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(pool::close);
+            closed.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void tasksQueuedBehindATaskThatKillsItsWorkerRunOnTheReplacement() throws Exception {
         try (Pool pool = ctx.pool(1)) {
             for (int i = 0; i < 50; i++) {

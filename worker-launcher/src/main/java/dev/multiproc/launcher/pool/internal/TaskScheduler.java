@@ -169,6 +169,11 @@ final class TaskScheduler implements SpinningFuture.ResultSource {
 
     /** After shutdown: once all work is done, stops the workers; once they are gone, terminates. */
     void checkDrainedLocked(List<Runnable> after) {
+        if (pool.state == PoolState.State.SHUTDOWN) {
+            // tasks nobody waits for any more (the rest of a map that failed) are no work: left
+            // pending with every worker idle, nothing would ever take them and the pool never terminates
+            pool.pending.removeIf(t -> t.sink().abandoned());
+        }
         if (pool.state == PoolState.State.SHUTDOWN && !pool.hasWorkLocked()) {
             pool.state = PoolState.State.STOPPING;
             for (WorkerSlot slot : pool.slots) {
