@@ -14,11 +14,11 @@ import java.util.concurrent.Future;
  * <p>Tasks travel to other JVMs, so they must be serializable. A lambda written at a call of
  * this interface is: the overloads taking {@link SerializableRunnable},
  * {@link SerializableCallable} and {@link SerializableFunction} are chosen for lambda literals
- * ({@code pool.execute(() -> ...)}, {@code pool.submit(() -> ...)},
- * {@code pool.invokeAll(() -> 1, () -> 2)}). What still cannot work: a task that is an object of
+ * ({@code pool.execute(() -> ...)}, {@code pool.submit(() -> ...)}, and
+ * {@code pool.invokeAll(Pool.tasks(() -> 1, () -> 2))}). What still cannot work: a task that is an object of
  * a class that is not serializable, or a lambda that captures one (a {@code Path}, an open
  * stream, {@code this} of a non-serializable class), and a {@code Collection<Callable>} built
- * elsewhere (its lambdas were not compiled serializable; use the varargs {@code invokeAll}).
+ * elsewhere (its lambdas were not compiled serializable; use {@link #tasks}).
  * Those are refused with a {@link java.util.concurrent.RejectedExecutionException} naming the
  * value that could not be serialized.
  */
@@ -167,33 +167,17 @@ public interface Pool extends ExecutorService {
     }
 
     /**
-     * Runs every task and waits for all, as {@link #invokeAll(java.util.Collection)}; lambdas
-     * given here are serializable.
+     * Tasks for {@link #invokeAll(java.util.Collection)} and {@link #invokeAny(java.util.Collection)}
+     * written as lambda literals: {@code pool.invokeAll(Pool.tasks(() -> 1, () -> 2))}. A lambda
+     * given here is serializable (a {@code List<Callable>} built with {@code List.of(() -> 1)} is not).
      *
      * @param tasks the tasks
      * @param <T>   the result type
-     * @return their futures, in order, all done
-     * @throws InterruptedException if interrupted while waiting
+     * @return them, as a list
      */
-    @SuppressWarnings("unchecked")
-    default <T> List<Future<T>> invokeAll(SerializableCallable<T>... tasks) throws InterruptedException {
-        return invokeAll(List.of(tasks));
-    }
-
-    /**
-     * Runs the tasks and returns the result of one that completed, as
-     * {@link #invokeAny(java.util.Collection)}; lambdas given here are serializable.
-     *
-     * @param tasks the tasks
-     * @param <T>   the result type
-     * @return a result
-     * @throws InterruptedException if interrupted while waiting
-     * @throws java.util.concurrent.ExecutionException if no task completed
-     */
-    @SuppressWarnings("unchecked")
-    default <T> T invokeAny(SerializableCallable<T>... tasks) throws InterruptedException,
-            java.util.concurrent.ExecutionException {
-        return invokeAny(List.of(tasks));
+    @SafeVarargs
+    static <T> List<SerializableCallable<T>> tasks(SerializableCallable<T>... tasks) {
+        return List.of(tasks);
     }
 
     /** Stops every worker at once; pending tasks are cancelled. */

@@ -402,13 +402,13 @@ abstract class PoolContractTest {
             runs.incrementAndGet();
         }, "ran").get(30, TimeUnit.SECONDS)).isEqualTo("ran");
         assertThat(shared.submit(() -> 6 * 7).get(30, TimeUnit.SECONDS)).isEqualTo(42);
-        List<Future<Integer>> all = shared.invokeAll(() -> 1, () -> 2, () -> 3);
+        List<Future<Integer>> all = shared.invokeAll(Pool.tasks(() -> 1, () -> 2, () -> 3));
         List<Integer> values = new ArrayList<>();
         for (Future<Integer> f : all) {
             values.add(f.get());
         }
         assertThat(values).containsExactly(1, 2, 3);
-        assertThat(shared.invokeAny(() -> "any", () -> "any")).isEqualTo("any");
+        assertThat(shared.invokeAny(Pool.tasks(() -> "any", () -> "any"))).isEqualTo("any");
         assertThat(runs.get()).isEqualTo(3);
     }
 
