@@ -87,6 +87,9 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             if (process != null) {
                 throw new IllegalStateException("process " + name + " was already started (pid " + process.pid() + ")");
             }
+            if (daemon && ChildRegistry.isExiting()) {
+                throw new IllegalStateException("this JVM is exiting: daemon process " + name + " is not started");
+            }
             byte[] targetBytes = services.serializer().serialize(target);
             ContextChildren children = ContextChildren.of(services);
             ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);

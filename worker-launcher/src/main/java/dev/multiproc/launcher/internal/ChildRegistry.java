@@ -23,6 +23,8 @@ public final class ChildRegistry {
     private static final Duration DAEMON_GRACE = Duration.ofSeconds(2);
     private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
+    /** Set when the exit step begins: daemon children are no longer started (a pool would replace the ones stopped). */
+    private static volatile boolean exiting;
 
     private ChildRegistry() {
     }
@@ -40,16 +42,22 @@ public final class ChildRegistry {
         RUNNING.remove(child);
     }
 
+    /** @return whether this JVM's exit step has begun, after which daemon children are not started */
+    public static boolean isExiting() {
+        return exiting;
+    }
+
     /** @return the started children of this JVM that are still alive */
     public static List<IpcProcess> activeChildren() {
         return RUNNING.stream().filter(ChildProcess::isAlive).map(IpcProcess.class::cast).toList();
     }
 
     private static void atExit() {
-        List<ChildProcess> daemons = RUNNING.stream().filter(c -> c.isAlive() && c.isDaemon()).toList();
-        StopPolicy.stop(daemons, DAEMON_GRACE, "this JVM is exiting and they are daemon processes");
-        List<ChildProcess> others = RUNNING.stream().filter(ChildProcess::isAlive).toList();
+        exiting = true;
+        stopDaemons();
+        List<ChildProcess> others = RUNNING.stream().filter(c -> c.isAlive() && !c.isDaemon()).toList();
         if (others.isEmpty()) {
+            stopDaemons(); // one whose start was under way when the exit began
             return;
         }
         LOG.info("this JVM is exiting: waiting for its non-daemon child processes {}", others);
@@ -61,6 +69,14 @@ public final class ChildRegistry {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+        stopDaemons();
+    }
+
+    private static void stopDaemons() {
+        List<ChildProcess> daemons = RUNNING.stream().filter(c -> c.isAlive() && c.isDaemon()).toList();
+        if (!daemons.isEmpty()) {
+            StopPolicy.stop(daemons, DAEMON_GRACE, "this JVM is exiting and they are daemon processes");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.multiproc.launcher.pool.internal;
 
 import dev.multiproc.IpcException;
 import dev.multiproc.WorkerLostException;
+import dev.multiproc.launcher.internal.ChildRegistry;
 import dev.multiproc.launcher.internal.StopPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +55,8 @@ final class WorkerSupervisor {
 
     /** Starts workers until {@code processes} are starting or ready, while the pool wants them. */
     void topUpLocked(List<Runnable> after) {
-        if (!pool.wantsWorkersLocked()) {
-            return;
+        if (!pool.wantsWorkersLocked() || ChildRegistry.isExiting()) {
+            return; // at this JVM's exit its daemon workers are stopped, not replaced
         }
         int active = 0;
         for (WorkerSlot slot : pool.slots) {
