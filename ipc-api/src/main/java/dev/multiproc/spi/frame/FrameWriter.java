@@ -95,8 +95,7 @@ public final class FrameWriter implements Flusher.Task {
      * @param name             the channel's name, for messages
      */
     public FrameWriter(ByteSink sink, WriteJournal journal, long burstWindowNanos, String name) {
-        this(sink, null, journal, (int) Math.min(Integer.MAX_VALUE, journal.buffer().byteSize()), burstWindowNanos,
-                name, false);
+        this(sink, null, journal, Math.toIntExact(journal.buffer().byteSize()), burstWindowNanos, name, false);
     }
 
     private FrameWriter(ByteSink sink, Arena arena, WriteJournal journal, int bufferBytes, long burstWindowNanos,

@@ -45,7 +45,6 @@ final class ControlListener implements AutoCloseable {
     static final int MAX_CANDIDATES = 16;
     /** Kind of the control socket files, in {@link OwnedFiles} names. */
     static final String KIND = "ctl";
-    private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
 
     private final Path path;
     private final long childId;
@@ -70,7 +69,6 @@ final class ControlListener implements AutoCloseable {
      */
     static ControlListener open(Path directory, long childId) {
         PrivateDirectory.ensure(directory);
-        sweepOnce(directory);
         byte[] key = new byte[AUTHKEY_BYTES];
         KernelRandom.fill(key);
         Path path = directory.resolve(OwnedFiles.newName(KIND, ".sock"));
@@ -85,13 +83,6 @@ final class ControlListener implements AutoCloseable {
             deleteQuietly(path);
             throw new UncheckedIOException(new IOException("cannot bind the control socket " + path
                     + " (" + path.toString().length() + " characters) for child " + childId + ": " + e, e));
-        }
-    }
-
-    /** Removes, once per directory and JVM, control sockets left by parents that died before their child connected. */
-    private static void sweepOnce(Path directory) {
-        if (SWEPT.add(directory.toAbsolutePath().normalize())) {
-            OwnedFiles.sweep(directory, KIND);
         }
     }
 

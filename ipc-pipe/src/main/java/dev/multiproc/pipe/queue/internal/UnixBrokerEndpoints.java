@@ -24,16 +24,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The pipe transport's {@link BrokerEndpoints}: a broker listens on a Unix-domain socket file in the
  * socket directory, named by the scheme of {@link OwnedFiles} ({@code multiproc-queue-<pid>-<start>-...sock}),
  * readable and writable by its owner only; clients connect to that path. Files left by owners that
- * died are removed when a new broker starts there, and by a client that saw its broker go once
- * the owner is gone. Thread-safe.
+ * died are removed when any process opens a context ({@code OwnedFiles.sweepAll}), and by a client
+ * that saw its broker go once the owner is gone. Thread-safe.
  */
 public final class UnixBrokerEndpoints implements BrokerEndpoints {
     /** Provider of pipe queue handles. */
     public static final String PROVIDER = "pipe.queue";
     /** Kind of the socket files, in {@link OwnedFiles} names. */
     static final String KIND = "queue";
-    /** Kind of the clients' journal files (the broker's own {@code QueueJournal} kind). */
-    static final String JOURNAL_KIND = "qjournal";
     private static final Logger LOG = LoggerFactory.getLogger(UnixBrokerEndpoints.class);
 
     private final Path directory;
@@ -66,8 +64,6 @@ public final class UnixBrokerEndpoints implements BrokerEndpoints {
     @Override
     public Listener listen(String queueName) throws IOException {
         PrivateDirectory.ensure(directory);
-        OwnedFiles.sweep(directory, KIND);
-        OwnedFiles.sweep(journalDirectory, JOURNAL_KIND);
         Path path = directory.resolve(OwnedFiles.newName(KIND, ".sock")).toAbsolutePath();
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
