@@ -7,7 +7,7 @@
  */
 module dev.multiproc.api {
     requires transitive com.google.protobuf;
-    requires transitive org.slf4j;
+    requires org.slf4j;
 
     exports dev.multiproc;
     exports dev.multiproc.spi;
@@ -15,6 +15,7 @@ module dev.multiproc.api {
     exports dev.multiproc.spi.broker;
     exports dev.multiproc.spi.channel;
     exports dev.multiproc.spi.frame;
+    exports dev.multiproc.spi.log;
     exports dev.multiproc.spi.process;
     exports dev.multiproc.spi.queue;
     exports dev.multiproc.spi.wait;
@@ -25,4 +26,5 @@ module dev.multiproc.api {
     uses dev.multiproc.spi.SharedObjectsProvider;
     uses dev.multiproc.spi.ProcessLauncher;
     uses dev.multiproc.spi.ManagerProvider;
+    uses org.slf4j.spi.SLF4JServiceProvider;
 }

@@ -71,6 +71,10 @@ public interface IpcProcess {
     /** @return a future completed with this process once it has exited */
     CompletableFuture<IpcProcess> onExit();
 
-    /** @return the target's uncaught exception, once the child has exited because of it */
+    /**
+     * @return the target's uncaught exception, once the child has exited because of it; or, when the
+     *         child's JVM exited with an error before it ran the target (a bad JVM option, a class path
+     *         without the library), a failure whose message gives the exit code and the end of its stderr
+     */
     Optional<RemoteException> failure();
 }

@@ -1,7 +1,6 @@
 package dev.multiproc.spi;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
 
 /**
  * Runs clean-up steps that must all run even when one fails, and loses no failure: the first
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Cleanup {
-    private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
+    private static final Log LOG = Log.of(Cleanup.class);
     private RuntimeException failure;
 
     /**

@@ -8,8 +8,7 @@ import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,7 +41,7 @@ final class BrokerConnections {
     static final int READ_BUFFER_BYTES = 4 << 10;
     /** Initial write buffer of a connection; it grows while the client does not read. */
     static final int WRITE_BUFFER_BYTES = 4 << 10;
-    private static final Logger LOG = LoggerFactory.getLogger(BrokerConnections.class);
+    private static final Log LOG = Log.of(BrokerConnections.class);
 
     private final QueueDescriptor queue;
     private final Selector selector;
@@ -293,6 +292,9 @@ final class BrokerConnections {
     private void replayJournal(ClientProxy c) {
         QueueJournalTail.Result r = QueueJournalTail.read(c.peer.journal, c.peer.pid, c.streamBytesRead());
         if (r.tail() == null) {
+            if (r.why() == null) {
+                return;
+            }
             LOG.warn("queue {}: not believing the journal {} of process {}: {}", queue.name(), c.peer.journal,
                     c.peer.pid, r.why());
             return;

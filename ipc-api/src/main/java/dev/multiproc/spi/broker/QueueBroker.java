@@ -4,9 +4,8 @@ import dev.multiproc.IpcException;
 import dev.multiproc.QueueClosedException;
 import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.frame.FrameWriter;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.ReadTurns;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
@@ -49,7 +48,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * naming this process.
  */
 public final class QueueBroker implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(QueueBroker.class);
+    private static final Log LOG = Log.of(QueueBroker.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
     /** Size of each connection's read buffer and initial write buffer. */
     static final int BUFFER_BYTES = 64 << 10;

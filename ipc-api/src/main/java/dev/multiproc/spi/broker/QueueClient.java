@@ -5,11 +5,10 @@ import dev.multiproc.spi.broker.PendingReplies.Asked;
 import dev.multiproc.spi.broker.PendingReplies.Reply;
 import dev.multiproc.spi.frame.FrameCodec;
 import dev.multiproc.spi.frame.FrameWriter.Urgency;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.queue.ByteQueue;
 import dev.multiproc.spi.wait.Deadline;
 import dev.multiproc.wire.HandleDescriptor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -46,7 +45,7 @@ import java.util.function.LongConsumer;
  * every call fails with a {@link QueueClosedException} naming the owner process.
  */
 public final class QueueClient implements ByteQueue {
-    private static final Logger LOG = LoggerFactory.getLogger(QueueClient.class);
+    private static final Log LOG = Log.of(QueueClient.class);
     private static final Duration CLOSE_SYNC_TIMEOUT = Duration.ofSeconds(5);
 
     private final QueueDescriptor queue;

@@ -39,6 +39,9 @@ record QueueJournalTail(byte[] bytes, long taken) {
             return Result.refused("it is not named as a queue journal of process " + pid);
         }
         try {
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                return Result.DELETED_BY_CLIENT; // it closed cleanly: its connection holds all it framed
+            }
             if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
                 return Result.refused("it is not a regular file");
             }
@@ -114,9 +117,12 @@ record QueueJournalTail(byte[] bytes, long taken) {
 
     /**
      * @param tail the tail, or null
-     * @param why  why there is none, or null
+     * @param why  why there is none, or null when there is nothing to believe or doubt: the client
+     *             deleted its journal after it wrote everything to the connection
      */
     record Result(QueueJournalTail tail, String why) {
+        static final Result DELETED_BY_CLIENT = new Result(null, null);
+
         static Result refused(String why) {
             return new Result(null, why);
         }

@@ -1,8 +1,7 @@
 package dev.multiproc.spi.broker;
 
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.ExitHooks;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Map;
@@ -19,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Thread-safe.
  */
 public final class QueueRegistry {
-    private static final Logger LOG = LoggerFactory.getLogger(QueueRegistry.class);
+    private static final Log LOG = Log.of(QueueRegistry.class);
     private static final Map<String, QueueClient> CLIENTS = new ConcurrentHashMap<>();
     private static final Set<QueueBroker> BROKERS = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOKED = new AtomicBoolean();

@@ -6,9 +6,8 @@ import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.ReadTurns;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,7 +42,7 @@ import java.util.function.Consumer;
  * the calls waiting for replies and every later call with a {@link dev.multiproc.QueueClosedException}.
  */
 final class RemoteLink implements BrokerLink {
-    private static final Logger LOG = LoggerFactory.getLogger(RemoteLink.class);
+    private static final Log LOG = Log.of(RemoteLink.class);
     /** Coalesces puts closer than this to the end of the previous write. */
     static final long BURST_WINDOW_NANOS = TimeUnit.MICROSECONDS.toNanos(1);
     private static volatile boolean journalWarned;

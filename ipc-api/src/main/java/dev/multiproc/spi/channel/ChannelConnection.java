@@ -286,6 +286,23 @@ public final class ChannelConnection implements Connection, Serializable {
         });
     }
 
+    /**
+     * Closes this end if it was never used here nor moved (see {@link EndHandover}).
+     *
+     * @return whether it was closed by this call
+     */
+    public boolean closeIfUnused() {
+        if (!STATE.compareAndSet(this, UNUSED, CLOSED)) {
+            return false;
+        }
+        try {
+            channel.close();
+        } finally {
+            gone();
+        }
+        return true;
+    }
+
     /** Reverts {@link #moveTo} when the end could not be passed on. */
     public void undoMove() {
         STATE.compareAndSet(this, MOVED, UNUSED);
@@ -347,7 +364,9 @@ public final class ChannelConnection implements Connection, Serializable {
         if (s == CLOSED || s == MOVED) {
             throw unusable(s);
         }
-        return SerializedHandle.of(transfer.export(this, describe(HandleDescriptor.newBuilder())));
+        SerializedHandle handle = SerializedHandle.of(transfer.export(this, describe(HandleDescriptor.newBuilder())));
+        EndHandover.written(this);
+        return handle;
     }
 
     @Serial

@@ -1,8 +1,7 @@
 package dev.multiproc.spi.frame;
 
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.ExitHooks;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,7 +31,7 @@ public final class Flusher {
     /** The longest the exit step waits for peers to take pending frames. */
     static final long EXIT_FLUSH_TIMEOUT_NANOS = 5_000_000_000L;
     private static final long EXIT_LOCK_WAIT_NANOS = 10_000_000;
-    private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
+    private static final Log LOG = Log.of(Flusher.class);
     private static final Flusher INSTANCE = new Flusher();
 
     /** Writers to flush, earliest due first. Guarded by {@code this}. */

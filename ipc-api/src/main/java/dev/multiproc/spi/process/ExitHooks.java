@@ -1,7 +1,7 @@
 package dev.multiproc.spi.process;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import dev.multiproc.spi.log.Log;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -32,7 +32,7 @@ public final class ExitHooks {
         RELEASE
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(ExitHooks.class);
+    private static final Log LOG = Log.of(ExitHooks.class);
     private static final Map<Phase, List<Runnable>> ACTIONS = new EnumMap<>(Phase.class);
     private static boolean installed;
     private static boolean running;

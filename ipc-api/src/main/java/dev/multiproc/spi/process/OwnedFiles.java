@@ -1,8 +1,7 @@
 package dev.multiproc.spi.process;
 
 import dev.multiproc.spi.ContextSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -28,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * unique and hard to guess. A file is stale when its owner is not alive. Thread-safe.
  */
 public final class OwnedFiles {
-    private static final Logger LOG = LoggerFactory.getLogger(OwnedFiles.class);
+    private static final Log LOG = Log.of(OwnedFiles.class);
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /** What a name says about its owner. */

@@ -9,9 +9,8 @@ import dev.multiproc.spi.auth.KernelRandom;
 import dev.multiproc.spi.channel.ChannelConnection;
 import dev.multiproc.spi.channel.EndTransfer;
 import dev.multiproc.spi.frame.FrameCodec;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.wire.HandleDescriptor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -63,7 +62,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon and stops when no exported end remains. Thread-safe.
  */
 final class FdSharer implements EndTransfer {
-    private static final Logger LOG = LoggerFactory.getLogger(FdSharer.class);
+    private static final Log LOG = Log.of(FdSharer.class);
 
     static final String KIND = "pipe.connection";
     static final String PROVIDER = "pipe";

@@ -7,9 +7,8 @@ import dev.multiproc.spi.frame.ByteSink;
 import dev.multiproc.spi.frame.Frame;
 import dev.multiproc.spi.frame.FrameDecoder;
 import dev.multiproc.spi.frame.FrameWriter;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.Deadline;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,7 +29,7 @@ import java.util.function.Function;
  * wakes it ({@code shutdown(2)}) and it throws {@link ConnectionClosedException}.
  */
 final class PipeChannel implements FrameChannel, ByteSink {
-    private static final Logger LOG = LoggerFactory.getLogger(PipeChannel.class);
+    private static final Log LOG = Log.of(PipeChannel.class);
     /** Size of each native buffer (one for reading, one for writing). */
     static final int BUFFER_BYTES = 64 * 1024;
     /** Two sends closer than this, with no receive between them, are a burst and coalesce. */

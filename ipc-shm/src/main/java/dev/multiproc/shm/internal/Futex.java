@@ -1,8 +1,7 @@
 package dev.multiproc.shm.internal;
 
 import dev.multiproc.spi.ContextSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -36,7 +35,7 @@ public final class Futex {
     public static final String FUTEX_PROPERTY = ContextSettings.FUTEX;
     /** Longest park of the fallback wait. */
     public static final long FALLBACK_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-    private static final Logger LOG = LoggerFactory.getLogger(Futex.class);
+    private static final Log LOG = Log.of(Futex.class);
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
     private static final MethodHandle SYSCALL_WAIT;

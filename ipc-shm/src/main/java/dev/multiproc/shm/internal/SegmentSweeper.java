@@ -1,10 +1,9 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.process.ProcessLiveness;
-import dev.multiproc.spi.ContextSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,7 +24,7 @@ import java.nio.file.StandardOpenOption;
  * sweeps in several processes are harmless.
  */
 public final class SegmentSweeper {
-    private static final Logger LOG = LoggerFactory.getLogger(SegmentSweeper.class);
+    private static final Log LOG = Log.of(SegmentSweeper.class);
 
     private SegmentSweeper() {
     }

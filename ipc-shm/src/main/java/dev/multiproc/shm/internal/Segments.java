@@ -1,11 +1,10 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.ExitHooks;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.wait.WaitStrategy;
-import dev.multiproc.spi.ContextSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,7 +22,7 @@ public final class Segments {
     public static final String KIND = "shm";
     /** Prefix of the names of segments Multiproc names itself. */
     public static final String GENERATED_PREFIX = ContextSettings.FILE_PREFIX + KIND + "-";
-    private static final Logger LOG = LoggerFactory.getLogger(Segments.class);
+    private static final Log LOG = Log.of(Segments.class);
     private static final Map<Path, Segment> OWNED = new ConcurrentHashMap<>();
     private static final Map<Path, Segment> ATTACHED = new ConcurrentHashMap<>();
     private static final AtomicBoolean HOOK = new AtomicBoolean();

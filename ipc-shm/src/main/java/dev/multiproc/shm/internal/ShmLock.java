@@ -1,13 +1,12 @@
 package dev.multiproc.shm.internal;
 
-import dev.multiproc.spi.wait.WaitStrategy;
-import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.Held;
 import dev.multiproc.IpcCondition;
 import dev.multiproc.IpcLock;
+import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.process.ProcessLiveness;
+import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.HandleDescriptor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.Serial;
 import java.io.Serializable;
@@ -44,7 +43,7 @@ import static dev.multiproc.shm.internal.LockDescriptor.STATE_OFFSET;
 public final class ShmLock implements IpcLock, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(ShmLock.class);
+    private static final Log LOG = Log.of(ShmLock.class);
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final int SELF = selfPidWord();

@@ -1,7 +1,9 @@
 package dev.multiproc.systemtests.process;
 
 import dev.multiproc.Connection;
+import dev.multiproc.ConnectionClosedException;
 import dev.multiproc.Context;
+import dev.multiproc.ContextOptions;
 import dev.multiproc.IpcEvent;
 import dev.multiproc.IpcLock;
 import dev.multiproc.IpcProcess;
@@ -138,6 +140,41 @@ class ProcessLifecycleTest {
             assertThat(failure.pid()).isEqualTo(p.pid());
             assertThat(failure.getCause()).isInstanceOf(IllegalArgumentException.class).hasMessage("bad input 42");
             assertThat(failure.getCause().getStackTrace()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aJvmThatCannotStartIsReportedAndThePipeEndItWasGivenCloses() throws Exception {
+        ContextOptions options = ContextOptions.builder().transport("pipe")
+                .setting("multiproc.jvmOptions", "-XX:+NoSuchOptionInThisJvm").build();
+        try (Context ctx = Multiproc.context(options)) {
+            Pipe pipe = ctx.pipe();
+            Connection here = pipe.left();
+            Connection there = pipe.right();
+            IpcProcess p = ctx.process("never-runs", () -> there.send("unreachable")).start();
+            assertThat(p.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(1));
+            assertThat(p.failure()).hasValueSatisfying(f -> assertThat(f.getMessage())
+                    .contains("never-runs", "exited with 1 before it ran its target", "NoSuchOptionInThisJvm"));
+            assertThat(here.poll(Duration.ofSeconds(10))).isTrue(); // end of stream, not a message
+            assertThatThrownBy(here::recv).isInstanceOf(ConnectionClosedException.class);
+            assertThat(there.isClosed()).isTrue();
+        }
+    }
+
+    @Test
+    void anEndTheParentUsedItselfStaysOpenWhenTheChildCannotStart() throws Exception {
+        ContextOptions options = ContextOptions.builder().transport("pipe")
+                .setting("multiproc.jvmOptions", "-XX:+NoSuchOptionInThisJvm").build();
+        try (Context ctx = Multiproc.context(options)) {
+            Pipe pipe = ctx.pipe();
+            Connection here = pipe.left();
+            Connection there = pipe.right();
+            there.send("sent here first");
+            IpcProcess p = ctx.process("never-runs", () -> there.send("unreachable")).start();
+            assertThat(p.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(there.isClosed()).isFalse();
+            assertThat(here.<String>recv()).isEqualTo("sent here first");
         }
     }
 

@@ -1,8 +1,7 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.spi.auth.Sha256;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
 
 import java.io.File;
 import java.io.IOException;
@@ -34,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * this off. Thread-safe.
  */
 final class AotCache {
-    private static final Logger LOG = LoggerFactory.getLogger(AotCache.class);
+    private static final Log LOG = Log.of(AotCache.class);
     /** System property: {@code false} turns automatic AOT caches off. */
     static final String SETTING = "multiproc.aot";
     /** System property: where the caches live. */

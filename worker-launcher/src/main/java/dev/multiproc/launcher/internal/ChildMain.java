@@ -6,9 +6,8 @@ import dev.multiproc.SerializationException;
 import dev.multiproc.Serializer;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.Serializers;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.wire.Bootstrap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -130,8 +129,8 @@ public final class ChildMain {
     }
 
     /** The logger, created only when a diagnostic is logged, so a healthy child pays nothing at start-up. */
-    private static Logger log() {
-        return LoggerFactory.getLogger(ChildMain.class);
+    private static Log log() {
+        return Log.of(ChildMain.class);
     }
 
     private static ProcessTarget readTarget(Bootstrap bootstrap, Serializer serializer, String self) {

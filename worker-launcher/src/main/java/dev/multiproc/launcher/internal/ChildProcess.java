@@ -1,27 +1,25 @@
 package dev.multiproc.launcher.internal;
 
-import com.google.protobuf.ByteString;
 import dev.multiproc.IpcException;
 import dev.multiproc.IpcProcess;
-import dev.multiproc.ProcessInfo;
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.RemoteException;
+import dev.multiproc.RemoteThrowable;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.RemoteErrors;
-import dev.multiproc.spi.Serializers;
+import dev.multiproc.spi.channel.EndHandover;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.wire.Bootstrap;
 import dev.multiproc.wire.Exit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -31,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 
 /**
  * A child JVM running a {@link ProcessTarget}: the {@link IpcProcess} of the launcher. Thread-safe.
@@ -47,11 +44,13 @@ import java.util.stream.Collectors;
  * {@code new ChildProcess(services, name, target, LaunchSpec.inherited().withJvmOptions(options.jvmOptions()))}.
  */
 public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
-    private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
+    private static final Log LOG = Log.of(ChildProcess.class);
     private static final AtomicInteger NAME_COUNTER = new AtomicInteger();
     private static final AtomicLong CHILD_IDS = new AtomicLong();
     private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(1);
     private static final String NAME_PREFIX = "Process-";
+    /** The remote class name of {@link #failure()} when the JVM exited before it ran its target. */
+    private static final String START_FAILURE = "JVM start-up failure";
 
     private final ContextServices services;
     private final String name;
@@ -65,6 +64,10 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
     private volatile int signalSent;
     private volatile OptionalInt exitCode = OptionalInt.empty();
     private volatile RemoteException failure;
+    /** The pipe ends in the target, closed here if the child exits without taking them. */
+    private volatile EndHandover ends;
+    /** Whether the child connected its control channel (it then ran, or tried to run, its target). */
+    private volatile boolean connected;
     private volatile ContextChildren owner;
     private volatile StreamPump stderr;
 
@@ -90,7 +93,9 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             if (daemon && ChildRegistry.isExiting()) {
                 throw new IllegalStateException("this JVM is exiting: daemon process " + name + " is not started");
             }
-            byte[] targetBytes = services.serializer().serialize(target);
+            List<EndHandover> handover = new ArrayList<>(1);
+            byte[] targetBytes = EndHandover.recording(() -> services.serializer().serialize(target), handover);
+            ends = handover.getFirst();
             ContextChildren children = ContextChildren.of(services);
             ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
             List<String> command = spec.childCommand(services.settings().jvmOptions());
@@ -109,6 +114,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
                     p = new ProcessBuilder(command).start();
                 } catch (IOException | RuntimeException e) {
                     listener.close();
+                    ends.receiverGone(name);
                     throw new IpcException("cannot start the JVM of process " + name + " with " + command + ": " + e, e);
                 }
                 // Output first: a child that writes before it reads its bootstrap must not block us.
@@ -131,25 +137,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
     }
 
     private void writeBootstrap(Process p, ControlListener listener, byte[] targetBytes) {
-        ProcessInfo parent = ProcessIdentity.current();
-        Map<String, String> properties = System.getProperties().stringPropertyNames().stream()
-                .filter(k -> k.startsWith("multiproc."))
-                .collect(Collectors.toMap(k -> k, System::getProperty));
-        Bootstrap bootstrap = Bootstrap.newBuilder()
-                .setProcessName(name)
-                .setDaemon(daemon)
-                .setParentPid(parent.pid())
-                .setParentName(parent.name())
-                .setParentDaemon(parent.isDaemon())
-                .setControlAddress(listener.path().toString())
-                .setAuthkey(ByteString.copyFrom(listener.authkey()))
-                .setProcessAuthkey(ByteString.copyFrom(ProcessIdentity.authkey()))
-                .setTarget(ByteString.copyFrom(targetBytes))
-                .setTransport(services.settings().transport())
-                .setChildId(childId)
-                .setSerializer(Serializers.nameOf(services.serializer()))
-                .putAllSystemProperties(properties)
-                .build();
+        Bootstrap bootstrap = Bootstraps.of(name, daemon, listener, targetBytes, services, childId);
         try {
             OutputStream stdin = p.getOutputStream();
             ControlFrames.write(stdin, bootstrap);
@@ -170,6 +158,9 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             exitCode = OptionalInt.of(ExitCodes.toExitCode(raw, exit != null, signalSent));
             if (exit != null && exit.getKind() == Exit.Kind.FAILED) {
                 failure = RemoteErrors.toRemoteException(exit.getError(), services.serializer());
+            } else if (!connected && exitCode.getAsInt() != 0 && signalSent == 0) {
+                failure = startFailure(p.pid(), exitCode.getAsInt(), err.tail());
+                LOG.warn("{}", failure.getMessage());
             }
             LOG.debug("{} (pid {}) exited with {} (raw {})", name, p.pid(), exitCode.getAsInt(), raw);
         } catch (RuntimeException | Error e) {
@@ -178,6 +169,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
                 exitCode = OptionalInt.of(ExitCodes.toExitCode(waitUninterruptibly(p), exit != null, signalSent));
             }
         } finally {
+            ends.receiverGone(name); // before exited completes: a joiner then finds them closed
             exited.complete(this); // first: isAlive() is false from here on (see ContextChildren.add)
             ChildRegistry.remove(this);
             ContextChildren o = owner;
@@ -193,6 +185,7 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             if (channel == null) {
                 return null;
             }
+            connected = true;
             try (channel) {
                 return ControlFrames.read(Channels.newInputStream(channel), Exit.parser(), ControlFrames.MAX_EXIT_BYTES);
             } catch (IOException e) {
@@ -200,6 +193,13 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
                 return null;
             }
         }
+    }
+
+    private RemoteException startFailure(long pid, int code, String stderrTail) {
+        String message = "the JVM of process " + name + " exited with " + code + " before it ran its target"
+                + (stderrTail.isBlank() ? " and wrote nothing on stderr" : "; its stderr ended with: " + stderrTail.strip());
+        return new RemoteException(START_FAILURE, message, name, pid,
+                new RemoteThrowable(START_FAILURE, message, new StackTraceElement[0], null));
     }
 
     private static int waitUninterruptibly(Process p) {

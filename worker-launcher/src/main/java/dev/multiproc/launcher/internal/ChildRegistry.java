@@ -1,9 +1,8 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.IpcProcess;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.ExitHooks;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * waited for at exit can still use them.
  */
 public final class ChildRegistry {
-    private static final Logger LOG = LoggerFactory.getLogger(ChildRegistry.class);
+    private static final Log LOG = Log.of(ChildRegistry.class);
     private static final Duration DAEMON_GRACE = Duration.ofSeconds(2);
     private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();

@@ -1,11 +1,14 @@
 package dev.multiproc.launcher.internal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import dev.multiproc.spi.log.Log;
 
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,12 +27,66 @@ import java.util.jar.Manifest;
  * holding nothing but a manifest whose {@code Class-Path} lists the real entries, as Surefire's
  * booter jar does) is replaced by the entries it lists, resolved against the jar's location,
  * recursively. Other entries are kept as they are.
+ *
+ * <p>The class path of the JVM is not always where the program's classes are: {@code mvn exec:java}
+ * runs {@code main} in Maven's JVM, whose {@code java.class.path} is Maven's launcher
+ * ({@code plexus-classworlds}), with the project and the library in a {@link URLClassLoader} made
+ * for it; application servers and IDE runners do the same. {@link #ofThisJvm} adds the
+ * {@code file:} URLs of such loaders, from the ones that loaded the library and the caller's
+ * context, so that the child sees what the parent's code sees.
  */
 public final class ClassPaths {
-    private static final Logger LOG = LoggerFactory.getLogger(ClassPaths.class);
+    private static final Log LOG = Log.of(ClassPaths.class);
     private static final String META_INF = "META-INF/";
 
     private ClassPaths() {
+    }
+
+    /**
+     * @param contextLoader the class loader of the code that starts children (its thread's context loader), or null
+     * @return this JVM's class path, expanded, followed by the {@code file:} entries of the
+     *         {@link URLClassLoader}s that loaded this library or are {@code contextLoader} and its parents,
+     *         parents first; duplicates removed, order kept
+     */
+    public static List<String> ofThisJvm(ClassLoader contextLoader) {
+        Set<String> out = new LinkedHashSet<>(expand(System.getProperty("java.class.path")));
+        for (ClassLoader start : new ClassLoader[] {ClassPaths.class.getClassLoader(), contextLoader}) {
+            out.addAll(loaderEntries(start));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * @param loader a class loader, or null
+     * @return the {@code file:} URLs of it and its parents that are {@link URLClassLoader}s, as paths, parents first
+     */
+    static List<String> loaderEntries(ClassLoader loader) {
+        List<ClassLoader> chain = new ArrayList<>();
+        for (ClassLoader l = loader; l != null; l = l.getParent()) {
+            chain.addFirst(l);
+        }
+        List<String> entries = new ArrayList<>();
+        for (ClassLoader l : chain) {
+            if (l instanceof URLClassLoader urls) {
+                for (URL url : urls.getURLs()) {
+                    addFileUrl(url, l, entries);
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static void addFileUrl(URL url, ClassLoader loader, List<String> entries) {
+        if (!"file".equalsIgnoreCase(url.getProtocol())) {
+            LOG.warn("class loader {} holds {}, which is not a file: child JVMs will not see its classes", loader, url);
+            return;
+        }
+        try {
+            entries.addAll(expand(Path.of(url.toURI()).toString()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            LOG.warn("class loader {} holds {}, which is not a file path ({}): child JVMs will not see its classes",
+                    loader, url, e.toString());
+        }
     }
 
     /**

@@ -5,11 +5,10 @@ import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.auth.KernelRandom;
 import dev.multiproc.spi.auth.NioFrameLink;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.wire.Hello;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,7 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Used by one monitor thread; {@link #abandon()} and {@link #close()} may be called from any thread.
  */
 final class ControlListener implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ControlListener.class);
+    private static final Log LOG = Log.of(ControlListener.class);
     private static final int AUTHKEY_BYTES = 32;
     /** Connections vetted at once; more are closed at accept. */
     static final int MAX_CANDIDATES = 16;

@@ -97,7 +97,8 @@ public final class LaunchSpec {
                 }
             }
             options.addAll(quietDefaults(options, blankToNull(System.getProperty("jdk.module.path")) != null));
-            spec = new LaunchSpec(findJavaExecutable(), ClassPaths.expand(System.getProperty("java.class.path")),
+            spec = new LaunchSpec(findJavaExecutable(),
+                    ClassPaths.ofThisJvm(Thread.currentThread().getContextClassLoader()),
                     blankToNull(System.getProperty("jdk.module.path")), blankToNull(System.getProperty("jdk.module.main")),
                     options);
             inherited = spec;

@@ -1,8 +1,8 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.spi.ContextServices;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.wait.Timers;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * stdin). The context's close, and this JVM's exit, kill the spares left. Thread-safe.
  */
 public final class SpareJvms implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SpareJvms.class);
+    private static final Log LOG = Log.of(SpareJvms.class);
     /** System property that makes a {@link ChildMain} warm up before it reads its bootstrap. */
     static final String SPARE_PROPERTY = "multiproc.spare";
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -168,7 +167,7 @@ public final class SpareJvms implements AutoCloseable {
         for (int i = 0; i < more; i++) {
             // later, not at once: on a machine of few CPUs a JVM starting beside the child just
             // handed over would take the CPU that child needs for its first steps
-            CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+            Timers.after(delay, () ->
                     Thread.ofPlatform().name("multiproc-spare-starter").daemon(true).start(() -> startOne(command)));
         }
     }

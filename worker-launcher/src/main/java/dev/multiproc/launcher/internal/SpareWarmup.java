@@ -6,10 +6,10 @@ import dev.multiproc.launcher.pool.internal.WorkerWarmup;
 import dev.multiproc.spi.Providers;
 import dev.multiproc.spi.Serializers;
 import dev.multiproc.spi.auth.Handshake;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.wire.Bootstrap;
 import dev.multiproc.wire.Exit;
 import dev.multiproc.wire.Hello;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -57,7 +57,7 @@ final class SpareWarmup {
         step(failed, SpareWarmup::serializer);
         step(failed, SpareWarmup::handshake);
         step(failed, () -> SocketChannel.open(StandardProtocolFamily.UNIX).close());
-        step(failed, () -> LoggerFactory.getLogger(ChildMain.class).debug("spare JVM warmed up"));
+        step(failed, () -> Log.of(ChildMain.class).debug("spare JVM warmed up"));
         step(failed, Providers::warmUpHandleResolvers);
         step(failed, () -> WorkerWarmup.run(Serializer.standard()));
         awaitQuietCompiler();

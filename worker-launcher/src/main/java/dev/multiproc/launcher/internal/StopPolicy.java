@@ -1,7 +1,7 @@
 package dev.multiproc.launcher.internal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.wait.Timers;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * ends). Stateless.
  */
 public final class StopPolicy {
-    private static final Logger LOG = LoggerFactory.getLogger(StopPolicy.class);
+    private static final Log LOG = Log.of(StopPolicy.class);
 
     /** A process that can be stopped. */
     public interface Stoppable {
@@ -85,7 +85,7 @@ public final class StopPolicy {
      * @param why    why it should be exiting, for the log
      */
     public static void forceIfNotGone(Stoppable target, Duration grace, String why) {
-        target.exited().copy().orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS).exceptionally(timeout -> {
+        Timers.within(target.exited(), grace).exceptionally(timeout -> {
             LOG.warn("killing {}: {}, but it did not exit within {} ms", target, why, grace.toMillis());
             target.force();
             return null;

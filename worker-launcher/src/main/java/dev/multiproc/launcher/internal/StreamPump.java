@@ -1,7 +1,7 @@
 package dev.multiproc.launcher.internal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import dev.multiproc.spi.log.Log;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * {@link #TAIL_BYTES} bytes, so that a child that dies at start can be reported with what it said.
  */
 final class StreamPump {
-    private static final Logger LOG = LoggerFactory.getLogger(StreamPump.class);
+    private static final Log LOG = Log.of(StreamPump.class);
     private static final int CHUNK = 8192;
     /** How much of the end of the output {@link #tail()} gives. */
     static final int TAIL_BYTES = 2048;

@@ -6,6 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.Attributes;
@@ -55,6 +58,22 @@ class ClassPathsTest {
         String a = tmp.resolve("a").toString();
         assertThat(ClassPaths.expand(a + File.pathSeparator + File.pathSeparator + a)).containsExactly(a);
         assertThat(ClassPaths.expand(null)).isEmpty();
+    }
+
+    @Test
+    void urlClassLoadersAddTheirFileEntriesParentsFirstAsUnderMavenExecJava() throws IOException {
+        Path outer = Files.createDirectories(tmp.resolve("outer"));
+        Path inner = Files.createDirectories(tmp.resolve("inner classes"));
+        Path booter = manifestJar(tmp.resolve("booter.jar"), tmp.resolve("listed").toUri().toString(), false);
+        try (URLClassLoader parent = new URLClassLoader(new URL[]{outer.toUri().toURL()}, null);
+             URLClassLoader child = new URLClassLoader(new URL[]{
+                     inner.toUri().toURL(), booter.toUri().toURL(), URI.create("http://example.com/x.jar").toURL()}, parent)) {
+            assertThat(ClassPaths.loaderEntries(child)).containsExactly(
+                    outer.toString(), inner.toString(), tmp.resolve("listed").toString());
+            assertThat(ClassPaths.ofThisJvm(child)).endsWith(
+                    outer.toString(), inner.toString(), tmp.resolve("listed").toString());
+        }
+        assertThat(ClassPaths.loaderEntries(null)).isEmpty();
     }
 
     private static Path manifestJar(Path jar, String classPath, boolean withClass) throws IOException {

@@ -2,11 +2,11 @@ package dev.multiproc.pipe.queue.internal;
 
 import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.broker.BrokerEndpoints;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.spi.process.ProcessLiveness;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.wait.Timers;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -16,8 +16,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,7 +32,7 @@ public final class UnixBrokerEndpoints implements BrokerEndpoints {
     public static final String PROVIDER = "pipe.queue";
     /** Kind of the socket files, in {@link OwnedFiles} names. */
     static final String KIND = "queue";
-    private static final Logger LOG = LoggerFactory.getLogger(UnixBrokerEndpoints.class);
+    private static final Log LOG = Log.of(UnixBrokerEndpoints.class);
 
     private final Path directory;
     private final Path journalDirectory;
@@ -96,7 +96,8 @@ public final class UnixBrokerEndpoints implements BrokerEndpoints {
             return;
         }
         ProcessHandle.of(ownerPid).ifPresentOrElse(
-                p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).thenRun(() -> OwnedFiles.removeIfOwnerDead(socket)),
+                p -> Timers.within(p.onExit(), Duration.ofSeconds(30))
+                        .whenComplete((gone, timeout) -> OwnedFiles.removeIfOwnerDead(socket)),
                 () -> OwnedFiles.removeIfOwnerDead(socket));
     }
 

@@ -11,9 +11,8 @@ import dev.multiproc.launcher.pool.WorkerProcessFactory;
 import dev.multiproc.spi.Channels;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ContextSettings;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.WaitStrategy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,14 +20,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@link Pool}: its calls become tasks in the caller's thread ({@link TaskSubmitter}), which
@@ -38,7 +37,7 @@ import java.util.concurrent.TimeoutException;
  * reader threads: keep them short, or use the {@code ...Async} variants.
  */
 public final class ProcessPool implements Pool {
-    private static final Logger LOG = LoggerFactory.getLogger(ProcessPool.class);
+    private static final Log LOG = Log.of(ProcessPool.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final TaskScheduler scheduler;

@@ -2,10 +2,9 @@ package dev.multiproc.launcher.pool.internal;
 
 import dev.multiproc.IpcException;
 import dev.multiproc.spi.RemoteErrors;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.wire.TaskResult;
 import dev.multiproc.wire.WorkerReport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +16,7 @@ import java.util.List;
  * assignments fill. Thread-safe.
  */
 final class ReportHandler {
-    private static final Logger LOG = LoggerFactory.getLogger(ReportHandler.class);
+    private static final Log LOG = Log.of(ReportHandler.class);
 
     private final PoolState pool;
     private final TaskScheduler scheduler;

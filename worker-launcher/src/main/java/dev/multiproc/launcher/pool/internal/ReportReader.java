@@ -1,11 +1,10 @@
 package dev.multiproc.launcher.pool.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.ReadTurns;
 import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.WorkerReport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 
@@ -23,7 +22,7 @@ import java.time.Duration;
  * always drained. Thread-safe.
  */
 final class ReportReader {
-    private static final Logger LOG = LoggerFactory.getLogger(ReportReader.class);
+    private static final Log LOG = Log.of(ReportReader.class);
 
     private final PoolState pool;
     private final TaskScheduler scheduler;

@@ -1,7 +1,7 @@
 package dev.multiproc.launcher.pool.internal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import dev.multiproc.spi.log.Log;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * always be drained). Thread-safe.
  */
 final class TaskDispatch {
-    private static final Logger LOG = LoggerFactory.getLogger(TaskDispatch.class);
+    private static final Log LOG = Log.of(TaskDispatch.class);
     /** Work kept queued at each worker, beyond the task it runs. */
     static final long QUEUED_WORK_NANOS = 2_000_000;
     /** Tasks a worker may hold before its first result tells how long they take. */

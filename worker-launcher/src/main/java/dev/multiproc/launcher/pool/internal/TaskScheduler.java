@@ -2,9 +2,8 @@ package dev.multiproc.launcher.pool.internal;
 
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.Serializer;
+import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.WaitStrategy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ import java.util.function.Predicate;
  * Thread-safe.
  */
 final class TaskScheduler implements SpinningFuture.ResultSource {
-    private static final Logger LOG = LoggerFactory.getLogger(TaskScheduler.class);
+    private static final Log LOG = Log.of(TaskScheduler.class);
     /** How long terminate() waits for killed workers to exit. */
     static final Duration TERMINATE_WAIT = Duration.ofMillis(1500);
 

@@ -4,8 +4,8 @@ import dev.multiproc.IpcException;
 import dev.multiproc.WorkerLostException;
 import dev.multiproc.launcher.internal.ChildRegistry;
 import dev.multiproc.launcher.internal.StopPolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.wait.Timers;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The workers' lives: starting them (in parallel, on short-lived starter threads), replacing those
@@ -29,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * pool's lock and runs the rest after.
  */
 final class WorkerSupervisor {
-    private static final Logger LOG = LoggerFactory.getLogger(WorkerSupervisor.class);
+    private static final Log LOG = Log.of(WorkerSupervisor.class);
     /** Workers in a row that die before they are ready before the pool gives up. */
     static final int MAX_START_FAILURES = 3;
     /** How long a worker asked to stop (or whose channel ended) may take to exit before it is killed. */
@@ -71,7 +70,7 @@ final class WorkerSupervisor {
             pool.slots.add(slot);
             Runnable start = () -> pool.thread("starter-" + number, () -> startWorker(slot)).start();
             after.add(backOff == 0 ? start
-                    : () -> CompletableFuture.delayedExecutor(backOff, TimeUnit.MILLISECONDS).execute(start));
+                    : () -> Timers.after(Duration.ofMillis(backOff), start));
         }
     }
 
@@ -193,7 +192,7 @@ final class WorkerSupervisor {
         } else {
             // Results the worker wrote before it died are still in the channel: let the reader
             // take them, then it finishes the slot. Close the channel if it does not end by itself.
-            CompletableFuture.delayedExecutor(DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(channel::close);
+            Timers.after(DRAIN_GRACE, channel::close);
         }
     }
 
