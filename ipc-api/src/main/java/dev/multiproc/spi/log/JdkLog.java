@@ -1,9 +1,14 @@
 package dev.multiproc.spi.log;
 
 import java.lang.System.Logger.Level;
+import java.util.ResourceBundle;
 
-/** A {@link Log} that formats SLF4J-style messages itself and writes them to a {@link System.Logger}. */
-final class JdkLog extends Log {
+/**
+ * A {@link Log} that formats SLF4J-style messages itself and writes them to a {@link System.Logger}.
+ * It is a {@code System.Logger} itself only so that the JDK, which names the calling class and
+ * method in each record, skips its frames as logging frames and names the library's class that logged.
+ */
+final class JdkLog extends Log implements System.Logger {
     private static final String PLACEHOLDER = "{}";
     private final System.Logger logger;
 
@@ -18,25 +23,45 @@ final class JdkLog extends Log {
 
     @Override
     public void debug(String format, Object... args) {
-        log(Level.DEBUG, format, args);
+        write(Level.DEBUG, format, args);
     }
 
     @Override
     public void info(String format, Object... args) {
-        log(Level.INFO, format, args);
+        write(Level.INFO, format, args);
     }
 
     @Override
     public void warn(String format, Object... args) {
-        log(Level.WARNING, format, args);
+        write(Level.WARNING, format, args);
     }
 
     @Override
     public void error(String format, Object... args) {
-        log(Level.ERROR, format, args);
+        write(Level.ERROR, format, args);
     }
 
-    private void log(Level level, String format, Object[] args) {
+    @Override
+    public String getName() {
+        return logger.getName();
+    }
+
+    @Override
+    public boolean isLoggable(Level level) {
+        return logger.isLoggable(level);
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String message, Throwable thrown) {
+        logger.log(level, bundle, message, thrown);
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+        logger.log(level, bundle, format, params);
+    }
+
+    private void write(Level level, String format, Object[] args) {
         if (!logger.isLoggable(level)) {
             return;
         }
