@@ -59,7 +59,10 @@ public interface Pool extends ExecutorService {
 
     /**
      * Lazy ordered map: input is pulled as results are consumed, with a bounded number of chunks
-     * in flight, so an infinite iterable works.
+     * in flight, so an infinite iterable works. The chunk size adapts: it starts at 1 item (a slow
+     * item is never queued behind another), then grows, at most doubling per chunk and at most 256,
+     * until a chunk takes about 2 ms of a worker's time by the run times workers report; so a fast
+     * function pays the per-task cost once per chunk. Give a chunk size to fix it.
      *
      * @param fn    the function
      * @param items the inputs
@@ -81,7 +84,8 @@ public interface Pool extends ExecutorService {
                             int chunksize);
 
     /**
-     * Lazy map yielding results as they complete.
+     * Lazy map yielding results as they complete, with chunks that adapt as
+     * {@link #imap(SerializableFunction, Iterable)}'s do.
      *
      * @param fn    the function
      * @param items the inputs

@@ -29,6 +29,19 @@ public interface SharedIntArray {
     int addAndGet(int i, int d);
 
     /**
+     * @param i the index
+     * @param d the delta
+     * @return element {@code i} before adding {@code d}, atomically
+     */
+    int getAndAdd(int i, int d);
+
+    /**
+     * @param i the index
+     * @return element {@code i} after adding one, atomically
+     */
+    int incrementAndGet(int i);
+
+    /**
      * @param i      the index
      * @param expect the expected value (atomic)
      * @param update the new value

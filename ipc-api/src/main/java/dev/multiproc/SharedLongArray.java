@@ -29,6 +29,19 @@ public interface SharedLongArray {
     long addAndGet(int i, long d);
 
     /**
+     * @param i the index
+     * @param d the delta
+     * @return element {@code i} before adding {@code d}, atomically
+     */
+    long getAndAdd(int i, long d);
+
+    /**
+     * @param i the index
+     * @return element {@code i} after adding one, atomically
+     */
+    long incrementAndGet(int i);
+
+    /**
      * @param i      the index
      * @param expect the expected value (atomic)
      * @param update the new value

@@ -234,7 +234,7 @@ public final class DefaultContext implements Context, ContextServices {
 
     @Override
     public SharedIntArray sharedIntArray(int length) {
-        return shared().sharedIntArray(new int[checkLength(length)]);
+        return shared().sharedIntArray(checkLength(length));
     }
 
     @Override
@@ -244,7 +244,7 @@ public final class DefaultContext implements Context, ContextServices {
 
     @Override
     public SharedLongArray sharedLongArray(int length) {
-        return shared().sharedLongArray(new long[checkLength(length)]);
+        return shared().sharedLongArray(checkLength(length));
     }
 
     @Override
@@ -254,7 +254,7 @@ public final class DefaultContext implements Context, ContextServices {
 
     @Override
     public SharedDoubleArray sharedDoubleArray(int length) {
-        return shared().sharedDoubleArray(new double[checkLength(length)]);
+        return shared().sharedDoubleArray(checkLength(length));
     }
 
     @Override

@@ -35,6 +35,24 @@ public interface SharedObjects extends AutoCloseable {
     /** @param values initial elements @return a shared double array */
     SharedDoubleArray sharedDoubleArray(double[] values);
 
+    /**
+     * @param length element count
+     * @return a shared int array of zeros, whose pages nothing touched (a new file reads as zeros)
+     */
+    SharedIntArray sharedIntArray(int length);
+
+    /**
+     * @param length element count
+     * @return a shared long array of zeros, whose pages nothing touched
+     */
+    SharedLongArray sharedLongArray(int length);
+
+    /**
+     * @param length element count
+     * @return a shared double array of zeros, whose pages nothing touched
+     */
+    SharedDoubleArray sharedDoubleArray(int length);
+
     /** @param size usable bytes @return a new block */
     SharedMemory sharedMemory(long size);
 

@@ -39,8 +39,7 @@ final class JavaSerialization {
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(value);
         } catch (NotSerializableException e) {
-            throw new SerializationException("cannot serialize " + describe(value) + ": it holds a "
-                    + e.getMessage() + ", which does not implement java.io.Serializable", e);
+            throw new SerializationException(notSerializable(value, e.getMessage()), e);
         } catch (IOException | RuntimeException e) {
             if (e instanceof SerializationException se) {
                 throw se;
@@ -52,10 +51,59 @@ final class JavaSerialization {
 
     private static String describe(Object value) {
         Class<?> type = value.getClass();
-        if (type.isSynthetic() || type.getName().contains("$$Lambda")) {
+        if (isLambda(type)) {
             return "lambda " + type.getName() + " (give it a serializable type such as SerializableCallable)";
         }
         return "a value of " + type.getName();
+    }
+
+    private static boolean isLambda(Class<?> type) {
+        return type.isSynthetic() || type.getName().contains("$$Lambda");
+    }
+
+    /**
+     * @param value     a serializable value
+     * @param className the class Java serialization found not serializable inside it
+     * @return why it cannot be serialized, naming what it holds and what to do
+     */
+    static String notSerializable(Object value, String className) {
+        String held = className + publicTypeOf(className);
+        if (isLambda(value.getClass())) {
+            return "cannot serialize lambda " + value.getClass().getName() + ": it is serializable, but it captures a "
+                    + held + ", which does not implement java.io.Serializable; capture a serializable value instead"
+                    + " (a String, a number, a record of them) and build the " + simpleName(className) + " in the target";
+        }
+        return "cannot serialize a value of " + value.getClass().getName() + ": it holds a " + held
+                + ", which does not implement java.io.Serializable";
+    }
+
+    /** @return " (a java.nio.file.Path)" for a JDK class users never name (sun.nio.fs.UnixPath), else "" */
+    private static String publicTypeOf(String className) {
+        if (!className.startsWith("sun.") && !className.startsWith("jdk.") && !className.startsWith("com.sun.")) {
+            return "";
+        }
+        try {
+            Class<?> c = Class.forName(className, false, JavaSerialization.class.getClassLoader());
+            for (Class<?> i : c.getInterfaces()) {
+                if (i.getName().startsWith("java.")) {
+                    return " (a " + i.getName() + ")";
+                }
+            }
+            for (Class<?> sup = c.getSuperclass(); sup != null && sup != Object.class; sup = sup.getSuperclass()) {
+                if (sup.getName().startsWith("java.")) {
+                    return " (a " + sup.getName() + ")";
+                }
+            }
+        } catch (ClassNotFoundException | LinkageError e) {
+            // only a hint
+        }
+        return "";
+    }
+
+    private static String simpleName(String className) {
+        String hint = publicTypeOf(className);
+        String name = hint.isEmpty() ? className : hint.substring(" (a ".length(), hint.length() - 1);
+        return name.substring(name.lastIndexOf('.') + 1);
     }
 
     /**

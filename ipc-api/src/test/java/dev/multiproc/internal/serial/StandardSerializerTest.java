@@ -1,5 +1,6 @@
 package dev.multiproc.internal.serial;
 
+import dev.multiproc.SerializableCallable;
 import dev.multiproc.SerializationException;
 import dev.multiproc.SerializableFunction;
 import dev.multiproc.Serializer;
@@ -72,6 +73,23 @@ class StandardSerializerTest {
         assertThatThrownBy(() -> serializer.serialize(List.of(new Thread())))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("java.lang.Thread");
+    }
+
+    @Test
+    void aSerializableLambdaCapturingAPathNamesThePathAndSaysWhatToCapture() {
+        java.nio.file.Path file = java.nio.file.Path.of("/tmp/input.txt");
+        SerializableCallable<Long> task = () -> java.nio.file.Files.size(file);
+        assertThatThrownBy(() -> serializer.serialize(task))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("it is serializable, but it captures a " + file.getClass().getName()
+                        + " (a java.nio.file.Path)")
+                .hasMessageContaining("capture a serializable value instead")
+                .hasMessageContaining("build the Path in the target")
+                .hasMessageNotContaining("give it a serializable type");
+        Runnable plain = () -> { };
+        assertThatThrownBy(() -> serializer.serialize(plain))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("give it a serializable type such as SerializableCallable");
     }
 
     @Test

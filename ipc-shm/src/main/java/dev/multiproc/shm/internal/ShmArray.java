@@ -44,8 +44,10 @@ abstract class ShmArray extends ShmValue {
      * @param i an element index
      * @return its offset in the body
      * @throws IndexOutOfBoundsException naming the index and the length, if out of range
+     * @throws IllegalStateException naming the array, if it was closed here
      */
     final long offset(int i) {
+        checkOpen();
         return AT + (long) Objects.checkIndex(i, length) * elementSize;
     }
 
@@ -66,6 +68,7 @@ abstract class ShmArray extends ShmValue {
         if (count > length) {
             throw new IndexOutOfBoundsException("cannot copy " + count + " elements into a shared array of length " + length);
         }
+        checkOpen();
         MemorySegment.copy(src, 0, mem, layout, AT, count);
     }
 
@@ -80,6 +83,7 @@ abstract class ShmArray extends ShmValue {
         if (count > length) {
             throw new IndexOutOfBoundsException("cannot copy " + count + " elements out of a shared array of length " + length);
         }
+        checkOpen();
         MemorySegment.copy(mem, layout, AT, dst, 0, count);
     }
 

@@ -24,21 +24,21 @@ public final class ShmDouble extends ShmValue implements SharedDouble {
 
     @Override
     public double get() {
-        return (double) VALUE.getVolatile(mem, AT);
+        return (double) VALUE.getVolatile(mem, at());
     }
 
     @Override
     public void set(double v) {
-        VALUE.setVolatile(mem, AT, v);
+        VALUE.setVolatile(mem, at(), v);
     }
 
     @Override
     public double addAndGet(double d) {
-        return addAndGetDouble(AT, d);
+        return addAndGetDouble(at(), d);
     }
 
     @Override
     public boolean compareAndSet(double expect, double update) {
-        return VALUE.compareAndSet(mem, AT, expect, update);
+        return VALUE.compareAndSet(mem, at(), expect, update);
     }
 }

@@ -24,31 +24,31 @@ public final class ShmInt extends ShmValue implements SharedInt {
 
     @Override
     public int get() {
-        return (int) VALUE.getVolatile(mem, AT);
+        return (int) VALUE.getVolatile(mem, at());
     }
 
     @Override
     public void set(int v) {
-        VALUE.setVolatile(mem, AT, v);
+        VALUE.setVolatile(mem, at(), v);
     }
 
     @Override
     public int incrementAndGet() {
-        return (int) VALUE.getAndAdd(mem, AT, 1) + 1;
+        return (int) VALUE.getAndAdd(mem, at(), 1) + 1;
     }
 
     @Override
     public int addAndGet(int d) {
-        return (int) VALUE.getAndAdd(mem, AT, d) + d;
+        return (int) VALUE.getAndAdd(mem, at(), d) + d;
     }
 
     @Override
     public int getAndAdd(int d) {
-        return (int) VALUE.getAndAdd(mem, AT, d);
+        return (int) VALUE.getAndAdd(mem, at(), d);
     }
 
     @Override
     public boolean compareAndSet(int expect, int update) {
-        return VALUE.compareAndSet(mem, AT, expect, update);
+        return VALUE.compareAndSet(mem, at(), expect, update);
     }
 }

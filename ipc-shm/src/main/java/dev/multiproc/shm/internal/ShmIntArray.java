@@ -58,6 +58,16 @@ public final class ShmIntArray extends ShmArray implements SharedIntArray {
     }
 
     @Override
+    public int getAndAdd(int i, int d) {
+        return (int) ELEMENT.getAndAdd(mem, offset(i), d);
+    }
+
+    @Override
+    public int incrementAndGet(int i) {
+        return (int) ELEMENT.getAndAdd(mem, offset(i), 1) + 1;
+    }
+
+    @Override
     public boolean compareAndSet(int i, int expect, int update) {
         return ELEMENT.compareAndSet(mem, offset(i), expect, update);
     }

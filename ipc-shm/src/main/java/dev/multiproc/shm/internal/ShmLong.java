@@ -24,31 +24,31 @@ public final class ShmLong extends ShmValue implements SharedLong {
 
     @Override
     public long get() {
-        return (long) VALUE.getVolatile(mem, AT);
+        return (long) VALUE.getVolatile(mem, at());
     }
 
     @Override
     public void set(long v) {
-        VALUE.setVolatile(mem, AT, v);
+        VALUE.setVolatile(mem, at(), v);
     }
 
     @Override
     public long incrementAndGet() {
-        return (long) VALUE.getAndAdd(mem, AT, 1L) + 1;
+        return (long) VALUE.getAndAdd(mem, at(), 1L) + 1;
     }
 
     @Override
     public long addAndGet(long d) {
-        return (long) VALUE.getAndAdd(mem, AT, d) + d;
+        return (long) VALUE.getAndAdd(mem, at(), d) + d;
     }
 
     @Override
     public long getAndAdd(long d) {
-        return (long) VALUE.getAndAdd(mem, AT, d);
+        return (long) VALUE.getAndAdd(mem, at(), d);
     }
 
     @Override
     public boolean compareAndSet(long expect, long update) {
-        return VALUE.compareAndSet(mem, AT, expect, update);
+        return VALUE.compareAndSet(mem, at(), expect, update);
     }
 }

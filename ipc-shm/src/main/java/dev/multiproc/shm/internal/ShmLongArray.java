@@ -58,6 +58,16 @@ public final class ShmLongArray extends ShmArray implements SharedLongArray {
     }
 
     @Override
+    public long getAndAdd(int i, long d) {
+        return (long) ELEMENT.getAndAdd(mem, offset(i), d);
+    }
+
+    @Override
+    public long incrementAndGet(int i) {
+        return (long) ELEMENT.getAndAdd(mem, offset(i), 1L) + 1;
+    }
+
+    @Override
     public boolean compareAndSet(int i, long expect, long update) {
         return ELEMENT.compareAndSet(mem, offset(i), expect, update);
     }

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  */
 public final class ShmSharedObjects implements SharedObjects {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    /** The initial elements of an array of zeros: none to write, a new file reads as zeros. */
+    private static final java.util.function.Consumer<MemorySegment> ZEROS = body -> { };
 
     private final Path directory;
     private final WaitStrategy waits;
@@ -104,6 +106,21 @@ public final class ShmSharedObjects implements SharedObjects {
     public SharedDouble sharedDouble(double initial) {
         return value(SegmentDescriptor.KIND_DOUBLE, 1, Double.BYTES, ShmDouble::new,
                 b -> b.set(ValueLayout.JAVA_DOUBLE, ValueDescriptor.ELEMENTS_OFFSET, initial));
+    }
+
+    @Override
+    public SharedIntArray sharedIntArray(int length) {
+        return value(SegmentDescriptor.KIND_INT_ARRAY, length, Integer.BYTES, ShmIntArray::new, ZEROS);
+    }
+
+    @Override
+    public SharedLongArray sharedLongArray(int length) {
+        return value(SegmentDescriptor.KIND_LONG_ARRAY, length, Long.BYTES, ShmLongArray::new, ZEROS);
+    }
+
+    @Override
+    public SharedDoubleArray sharedDoubleArray(int length) {
+        return value(SegmentDescriptor.KIND_DOUBLE_ARRAY, length, Double.BYTES, ShmDoubleArray::new, ZEROS);
     }
 
     @Override

@@ -45,6 +45,29 @@ abstract class ShmValue implements Serializable {
     }
 
     /**
+     * @return {@link #AT}, the offset of the value, once this process still maps the segment
+     * @throws IllegalStateException naming the value, if it was closed here
+     */
+    final long at() {
+        checkOpen();
+        return AT;
+    }
+
+    /**
+     * Checks that the mapping is still open (a read of the arena's state), so that a use after
+     * close (of the value, of its context, or by this JVM's exit while a thread still reads it)
+     * fails with a message naming the value rather than the memory API's bare "Already closed".
+     *
+     * @throws IllegalStateException naming the value, if it was closed here
+     */
+    final void checkOpen() {
+        if (!mem.scope().isAlive()) {
+            throw new IllegalStateException(this + " is closed in this process (by its close(), its context's close() or"
+                    + " this JVM's exit), and its memory is no longer mapped here");
+        }
+    }
+
+    /**
      * Adds to a {@code double} in the body: a volatile read, then a compare-and-set (which compares
      * bit patterns), retried until no other writer came in between.
      *

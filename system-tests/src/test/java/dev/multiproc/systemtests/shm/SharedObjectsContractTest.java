@@ -10,8 +10,11 @@ import dev.multiproc.IpcSemaphore;
 import dev.multiproc.Multiproc;
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.ResourceNotFoundException;
+import dev.multiproc.SharedDoubleArray;
 import dev.multiproc.SharedInt;
 import dev.multiproc.SharedIntArray;
+import dev.multiproc.SharedLong;
+import dev.multiproc.SharedLongArray;
 import dev.multiproc.SharedMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,6 +85,65 @@ public abstract class SharedObjectsContractTest {
         assertThat(block.segment().get(ValueLayout.JAVA_LONG, 4088)).isEqualTo(99L);
         assertThat(java.nio.file.Files.exists(dev.multiproc.spi.ContextSettings.process().shmDirectory().resolve(blockName)))
                 .as("a child closing its attached copy never unlinks").isTrue();
+    }
+
+    @Test
+    void arrayElementsCountAtomicallyAcrossProcesses() throws Exception {
+        SharedLongArray longs = ctx.sharedLongArray(4);
+        SharedIntArray ints = ctx.sharedIntArray(4);
+        int rounds = 5_000;
+        ProcessTarget count = () -> {
+            for (int r = 0; r < rounds; r++) {
+                longs.incrementAndGet(2);
+                longs.getAndAdd(3, 2L);
+                ints.incrementAndGet(1);
+                ints.getAndAdd(0, 3);
+            }
+        };
+        IpcProcess a = ctx.process(count).start();
+        IpcProcess b = ctx.process(count).start();
+        joinOk(a, b);
+        assertThat(longs.toArray()).containsExactly(0L, 0L, 2L * rounds, 4L * rounds);
+        assertThat(ints.toArray()).containsExactly(6 * rounds, 2 * rounds, 0, 0);
+        assertThat(longs.getAndAdd(2, 5L)).isEqualTo(2L * rounds);
+        assertThat(longs.incrementAndGet(2)).isEqualTo(2L * rounds + 6);
+        assertThatThrownBy(() -> ints.incrementAndGet(4)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessageContaining("4");
+    }
+
+    @Test
+    void aHugeArrayOfZerosTouchesNoPageWhenCreated() throws Exception {
+        long before = residentBytes();
+        SharedLongArray huge = ctx.sharedLongArray(100_000_000); // 800 MB of zeros
+        long grown = residentBytes() - before;
+        assertThat(grown).as("resident bytes grown by creating an 800 MB array of zeros").isLessThan(64L << 20);
+        assertThat(huge.length()).isEqualTo(100_000_000);
+        assertThat(huge.get(99_999_999)).isZero();
+        huge.set(50_000_000, 7L);
+        assertThat(huge.get(50_000_000)).isEqualTo(7L);
+    }
+
+    private static long residentBytes() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new AssertionError("no VmRSS in /proc/self/status");
+    }
+
+    @Test
+    void useAfterTheContextClosedNamesTheValue() {
+        Context other = newContext();
+        SharedLong counter = other.sharedLong(1);
+        SharedDoubleArray doubles = other.sharedDoubleArray(2);
+        other.close();
+        assertThatThrownBy(counter::get).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SharedLong[").hasMessageContaining("is closed in this process");
+        assertThatThrownBy(() -> doubles.set(0, 1.0)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SharedDoubleArray[").hasMessageContaining("is closed in this process");
+        assertThatThrownBy(doubles::toArray).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is closed in this process");
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The iterator of {@code imap} and {@code imapUnordered}: lazy. The input is read in the
@@ -21,6 +22,12 @@ import java.util.concurrent.LinkedBlockingQueue;
  * worker died), and iteration goes on after it. An exception thrown by the input iterator is
  * thrown as is once the results of every input before it have been returned; iteration then
  * ends. Not thread-safe: one consumer.
+ *
+ * <p>With no chunk size given, the size adapts: it starts at 1 (a slow task is never held behind
+ * another in a chunk), then follows the time workers report running each item for, so that a chunk
+ * takes about {@link #TARGET_CHUNK_NANOS} of a worker's time, at most doubling from one chunk to the next and
+ * at most {@link #MAX_ADAPTIVE_CHUNK}. Fast functions then pay the per-task cost once per chunk,
+ * not once per item; the read-ahead stays about as many items as with chunks of 1.
  *
  * @param <T> the input type
  * @param <R> the result type
@@ -35,8 +42,15 @@ final class ImapIterator<T, R> implements Iterator<R> {
         void submit(PackedValues.Writer inputs, TaskSink sink);
     }
 
+    /** Worker time an adaptive chunk aims at: long enough to hide the per-task cost (tens of microseconds). */
+    static final long TARGET_CHUNK_NANOS = 2_000_000;
+    /** The largest adaptive chunk. */
+    static final int MAX_ADAPTIVE_CHUNK = 256;
+
     private final Iterator<? extends T> source;
-    private final int chunksize;
+    /** The chunk size asked for, or 0 to adapt. */
+    private final int fixedChunksize;
+    private final int processes;
     private final int maxChunksAhead;
     private final boolean ordered;
     private final Serializer serializer;
@@ -51,12 +65,23 @@ final class ImapIterator<T, R> implements Iterator<R> {
     private boolean sourceDone;
     private RuntimeException sourceError;
     private boolean finished;
+    /** Items whose results arrived, and the worker time they took (written by the threads that deliver them). */
+    private final AtomicLong itemsTimed = new AtomicLong();
+    private final AtomicLong itemNanos = new AtomicLong();
+    private int adaptiveChunksize = 1;
 
-    ImapIterator(Iterator<? extends T> source, int chunksize, int maxChunksAhead, boolean ordered,
+    /**
+     * @param chunksize      items per chunk, or 0 to adapt to the function's speed
+     * @param processes      the pool's workers
+     * @param maxChunksAhead chunks submitted and not consumed, at most (with chunks of 1; adaptive
+     *                       chunks keep about as many items ahead)
+     */
+    ImapIterator(Iterator<? extends T> source, int chunksize, int processes, int maxChunksAhead, boolean ordered,
                  Serializer serializer, WaitStrategy waits, ChunkSubmitter submitter) {
         this.waits = waits;
         this.source = source;
-        this.chunksize = chunksize;
+        this.fixedChunksize = chunksize;
+        this.processes = Math.max(1, processes);
         this.maxChunksAhead = maxChunksAhead;
         this.ordered = ordered;
         this.serializer = serializer;
@@ -110,7 +135,8 @@ final class ImapIterator<T, R> implements Iterator<R> {
 
     /** Reads and submits chunks while there is room ahead. */
     private void topUp() {
-        while (!sourceDone && outstanding < maxChunksAhead) {
+        while (!sourceDone && outstanding < chunksAhead()) {
+            int chunksize = nextChunksize();
             PackedValues.Writer chunk = new PackedValues.Writer(Math.min(chunksize, 1024) * 8);
             try {
                 while (chunk.count() < chunksize && source.hasNext()) {
@@ -137,6 +163,22 @@ final class ImapIterator<T, R> implements Iterator<R> {
             }
             outstanding++;
         }
+    }
+
+    private int nextChunksize() {
+        if (fixedChunksize > 0) {
+            return fixedChunksize;
+        }
+        long items = itemsTimed.get();
+        if (items > 0) {
+            long ideal = TARGET_CHUNK_NANOS * items / Math.max(1, itemNanos.get());
+            adaptiveChunksize = (int) Math.clamp(ideal, 1, Math.min(MAX_ADAPTIVE_CHUNK, 2L * adaptiveChunksize));
+        }
+        return adaptiveChunksize;
+    }
+
+    private int chunksAhead() {
+        return fixedChunksize > 0 ? maxChunksAhead : Math.max(4 * processes, maxChunksAhead / adaptiveChunksize);
     }
 
     private Outcome take() {
@@ -196,6 +238,8 @@ final class ImapIterator<T, R> implements Iterator<R> {
 
         @Override
         public void completed(PoolTask task, TaskResult result) {
+            itemNanos.addAndGet(result.getRunNanos());
+            itemsTimed.addAndGet(size);
             deliver(new Outcome(size, result, null));
         }
 

@@ -140,7 +140,7 @@ public final class ProcessPool implements Pool {
 
     @Override
     public <T, R> Iterator<R> imap(SerializableFunction<? super T, ? extends R> fn, Iterable<? extends T> items) {
-        return tasks.startImap(fn, items, 1, true);
+        return tasks.startImap(fn, items, 0, true); // 0: adaptive
     }
 
     @Override
@@ -153,7 +153,7 @@ public final class ProcessPool implements Pool {
     @Override
     public <T, R> Iterator<R> imapUnordered(SerializableFunction<? super T, ? extends R> fn,
                                             Iterable<? extends T> items) {
-        return tasks.startImap(fn, items, 1, false);
+        return tasks.startImap(fn, items, 0, false);
     }
 
     @Override

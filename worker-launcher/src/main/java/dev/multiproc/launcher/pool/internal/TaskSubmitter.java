@@ -113,7 +113,8 @@ final class TaskSubmitter {
         scheduler.checkRunning();
         SerializedFunction function = serializeFunction(fn, true);
         int ahead = Math.max(16, scheduler.processes() * IMAP_CHUNKS_AHEAD_PER_WORKER);
-        return new ImapIterator<T, R>(items.iterator(), chunksize, ahead, ordered, serializer, scheduler.waits(),
+        return new ImapIterator<T, R>(items.iterator(), chunksize, scheduler.processes(), ahead, ordered, serializer,
+                scheduler.waits(),
                 (inputs, sink) -> scheduler.submit(List.of(new PoolTask(scheduler.newTaskId(), function.id(),
                         function.bytes(), inputs.toByteArray(), inputs.count(), false, sink, null)))).begin();
     }
