@@ -35,7 +35,6 @@ final class ClientAdapter {
                         QueueFrames.longAt(payload, QueueFrames.REPLY_VALUE_OFFSET));
             }
             case QueueFrames.RECALL -> client.onRecall();
-            case QueueFrames.PUSH_OFF -> client.onPushOff();
             case QueueFrames.REVOKE -> {
                 QueueFrames.expectLength(payload, QueueFrames.INT_COMMAND_BYTES);
                 client.onRevoke(QueueFrames.intAt(payload, QueueFrames.VALUE_OFFSET));

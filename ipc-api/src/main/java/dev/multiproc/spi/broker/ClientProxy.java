@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class ClientProxy implements PeerSink {
     private static final byte[] RECALL = QueueFrames.bareCommand(QueueFrames.RECALL);
-    private static final byte[] PUSH_OFF = QueueFrames.bareCommand(QueueFrames.PUSH_OFF);
 
     final SocketChannel channel;
     final SelectionKey key;
@@ -50,11 +49,6 @@ final class ClientProxy implements PeerSink {
     public void reply(long reqId, byte status, long value) {
         byte[] b = QueueFrames.reply(reqId, status, value);
         out.append(b, b.length, null, 0, 0);
-    }
-
-    @Override
-    public void pushOff() {
-        out.append(PUSH_OFF, PUSH_OFF.length, null, 0, 0);
     }
 
     @Override

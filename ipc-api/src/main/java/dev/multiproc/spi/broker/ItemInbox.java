@@ -16,11 +16,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * before the take returns, so the broker knows of it even if this process is killed) and only
  * then is the item gone from the queue; for a
  * joinable queue it also backs one {@code taskDone()} of this process, which then needs no round
- * trip. While the broker sends this process items ahead (it is the only consumer), waiting threads
- * ask for nothing; otherwise each waiting thread is one unit of DEMAND. Guarded by the client's
- * lock; not thread-safe on its own.
+ * trip. While the broker sends this process items ahead, a waiting thread asks for nothing at
+ * first: items come without a round trip. Only a thread that has waited {@link #STARVING_NANOS}
+ * with nothing arriving sends a DEMAND, which makes the broker recall the items other consumers
+ * hold without using (a consumer busy with a long task must not sit on a backlog while this one
+ * idles). Without items sent ahead, each waiting thread is one unit of DEMAND at once. Guarded by
+ * the client's lock; not thread-safe on its own.
  */
 final class ItemInbox {
+    /** How long a thread waits for items sent ahead before it asks for one (and so for a recall). */
+    static final long STARVING_NANOS = 1_000_000;
     private final QueueClient client;
     private final ReentrantLock lock;
     private final Condition itemArrived;
@@ -28,7 +33,7 @@ final class ItemInbox {
     private int waiters;
     private int demandOut;
     private boolean prefetchSent;
-    /** The broker sends this process items ahead (until PUSH_OFF): waiting needs no DEMAND. */
+    /** The broker sends this process items ahead: a waiting thread demands only once starving. */
     private boolean pushed;
     /** Items taken here and not yet marked done (joinable queues). */
     private long taskCredit;
@@ -52,6 +57,8 @@ final class ItemInbox {
         long nanos = timeout.isTimed() ? timeout.remainingNanos() : -1;
         long deadline = System.nanoTime() + nanos;
         byte[] item;
+        boolean waited = false;
+        long waitingSince = 0;
         lock.lockInterruptibly();
         try {
             if (!prefetchSent) {
@@ -76,7 +83,13 @@ final class ItemInbox {
                 }
                 waiters++;
                 try {
-                    if (!pushed && waiters > demandOut) {
+                    long now = System.nanoTime();
+                    if (!waited) {
+                        waited = true;
+                        waitingSince = now;
+                    }
+                    long starveLeft = pushed ? STARVING_NANOS - (now - waitingSince) : 0;
+                    if (starveLeft <= 0 && waiters > demandOut) {
                         int more = waiters - demandOut;
                         demandOut = waiters;
                         out.intCommand(QueueFrames.DEMAND, more);
@@ -86,16 +99,20 @@ final class ItemInbox {
                             continue;
                         }
                     }
-                    if (out.serveWhileWaiting(nanos < 0 ? -1 : left)) {
+                    long slice = nanos < 0 ? -1 : left;
+                    if (starveLeft > 0) {
+                        slice = slice < 0 ? starveLeft : Math.min(slice, starveLeft);
+                    }
+                    if (out.serveWhileWaiting(slice)) {
                         // this thread served the broker's connections itself (owner process)
                         if (Thread.interrupted()) {
                             throw new InterruptedException("interrupted while waiting for an item of queue "
                                     + client.queue().name());
                         }
-                    } else if (nanos < 0) {
+                    } else if (slice < 0) {
                         itemArrived.await();
                     } else {
-                        itemArrived.awaitNanos(left);
+                        itemArrived.awaitNanos(slice);
                     }
                 } catch (InterruptedException e) {
                     waiters--;
@@ -210,18 +227,6 @@ final class ItemInbox {
             int held = items.size();
             items.clear();
             out.intCommand(QueueFrames.RETURN, held);
-            demandForWaitersLocked(out);
-        } finally {
-            lock.unlock();
-        }
-        out.flush(Urgency.NOW);
-    }
-
-    /** Items are no longer sent ahead: waiting threads must ask for theirs. */
-    void onPushOff(BrokerLink out) {
-        lock.lock();
-        try {
-            pushed = false;
             demandForWaitersLocked(out);
         } finally {
             lock.unlock();

@@ -24,14 +24,15 @@ final class LedgerPeer {
     /** Threads of this process waiting, not yet sent an item. */
     int demand;
     /** Sent, not yet acknowledged, in the order sent. */
-    final ArrayDeque<byte[]> unacked = new ArrayDeque<>();
+    final ArrayDeque<QueueItem> unacked = new ArrayDeque<>();
+    /** The newest item (by put order) this process was sent and still holds or took; -1 for none. */
+    long newestSeq = -1;
+    /** The newest item this process took (acknowledged); -1 for none. */
+    long newestTakenSeq = -1;
     long unackedBytes;
     /** Unacked items that a waiting thread asked for (the rest are parked). */
     int demandedInFlight;
     int prefetchTarget;
-    /** Was sent items ahead since it last heard PUSH_OFF: it may wait without demanding. */
-    boolean pushed;
-    boolean consumer;
     boolean recalling;
     /** Items this process took and has not marked done (joinable queues). */
     long taskCredit;
@@ -42,6 +43,25 @@ final class LedgerPeer {
 
     LedgerPeer(PeerSink sink) {
         this.sink = sink;
+    }
+
+    /** Recomputes {@link #newestSeq} after items were given back: what is still held or was taken. */
+    void forgetReturned() {
+        long newest = newestTakenSeq;
+        for (QueueItem item : unacked) {
+            if (!item.anyOrder()) {
+                newest = Math.max(newest, item.seq());
+            }
+        }
+        newestSeq = newest;
+    }
+
+    /**
+     * @param other another process that waits for an item
+     * @return whether this one holds parked items the other could take in order, which a recall would free
+     */
+    boolean holdsItemsFor(LedgerPeer other) {
+        return other != this && !recalling && parked() > 0 && newestSeq > other.newestSeq;
     }
 
     /** @return items held by the process with no thread waiting for them */

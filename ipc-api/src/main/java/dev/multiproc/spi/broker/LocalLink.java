@@ -101,11 +101,6 @@ final class LocalLink implements BrokerLink, PeerSink {
     }
 
     @Override
-    public void pushOff() {
-        // never pushed to: the owner's client does not ask for items ahead
-    }
-
-    @Override
     public void recall() {
         broker.deferLocked(client::onRecall);
     }

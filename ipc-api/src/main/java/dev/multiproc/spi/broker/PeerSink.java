@@ -18,9 +18,6 @@ interface PeerSink {
      */
     void reply(long reqId, byte status, long value);
 
-    /** Tells the client that items are no longer sent ahead of its demand. */
-    void pushOff();
-
     /** Asks the client to give back the items it holds and has not handed out. */
     void recall();
 

@@ -366,11 +366,6 @@ public final class QueueClient implements ByteQueue {
         inbox.onRecall(link);
     }
 
-    /** Items are no longer sent ahead: waiting threads must ask for theirs (called by the link). */
-    void onPushOff() {
-        inbox.onPushOff(link);
-    }
-
     /** Another process's taskDone() used up some of this process's backing (called by the link). */
     void onRevoke(int n) {
         inbox.onRevoke(n);

@@ -39,10 +39,9 @@ import java.nio.ByteOrder;
  *   RECALL     -                                give back the items you hold and have not handed out (RETURN)
  *   REVOKE     1: count i32                     count of your taskDone() backing was used by another process
  *   ERROR      1: reqId i64  9: message UTF-8   the request failed; reqId 0: an earlier TASK_DONE was one too many
- *   PUSH_OFF   -                                items are no longer sent ahead: waiting threads must DEMAND again
  * </pre>
  * A consumer that receives a SPECULATIVE item knows it is being sent items ahead and lets its
- * threads wait without a DEMAND round trip, until PUSH_OFF. Stateless.
+ * threads wait a moment without a DEMAND round trip. Stateless.
  */
 public final class QueueFrames {
     public static final byte HELLO = 1;
@@ -64,7 +63,6 @@ public final class QueueFrames {
     public static final byte RECALL = 34;
     public static final byte REVOKE = 35;
     public static final byte ERROR = 36;
-    public static final byte PUSH_OFF = 37;
 
     /** PUT modes. */
     public static final byte PUT_ASYNC = 0;
@@ -237,7 +235,6 @@ public final class QueueFrames {
             case RECALL -> "RECALL";
             case REVOKE -> "REVOKE";
             case ERROR -> "ERROR";
-            case PUSH_OFF -> "PUSH_OFF";
             default -> "type " + type;
         };
     }

@@ -2,7 +2,6 @@ package dev.multiproc.spi.broker;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 
@@ -22,13 +21,17 @@ import java.util.List;
  *
  * <h2>Who gets what</h2>
  * Items go first to <em>demand</em> (threads blocked in take/poll(timeout) in some process),
- * round-robin between processes, then to POLLs. When exactly one process consumes, it may also
- * be sent up to its PREFETCH target of items ahead of demand (<em>speculative</em>), which is what
- * lets one consumer stream a million items a second without a round trip per item. Items a
- * process holds without a thread waiting for them (speculative ones, or demanded ones whose
- * waiter timed out) are <em>parked</em>; when another process needs an item, every parked item is
- * recalled to the head before anyone is served, so each process still sees each producer's items
- * in order.
+ * round-robin between processes, then to POLLs. A consumer process that asked for PREFETCH is
+ * also sent up to that many items ahead of demand (<em>speculative</em>), round-robin between
+ * such consumers, which is what lets consumers stream a million items a second without a round
+ * trip per item, however many there are. Items a process holds without a thread waiting for them
+ * (speculative ones, or demanded ones whose waiter timed out) are <em>parked</em>. A process
+ * demands only when it holds none, so whatever it is sent next is newer than what it had: each
+ * process sees each producer's items in order. When a demand or POLL finds no ready item while
+ * other processes have items parked, those are recalled to the head first (a consumer busy with a
+ * long task must not sit on a backlog while another idles; the client demands after waiting a
+ * moment for items sent ahead). Across processes the order of takes is not the order of puts:
+ * an item parked in one process may be taken after a newer one in another.
  *
  * <h2>Capacity and tasks</h2>
  * A bounded queue admits a PUT while ready + unacked items are below maxsize, else the put
@@ -49,7 +52,7 @@ final class QueueLedger {
     private final String name;
     private final int maxsize;
     private final boolean joinable;
-    private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
+    private final ReadyItems ready = new ReadyItems();
     private final List<LedgerPeer> peers = new ArrayList<>();
     private final LinkedHashSet<LedgerPeer> needy = new LinkedHashSet<>();
     private final ArrayDeque<PendingRequest> polls = new ArrayDeque<>();
@@ -57,8 +60,10 @@ final class QueueLedger {
     private long unackedTotal;
     private final UnfinishedTasks tasks;
     private int recallsPending;
-    private int consumers;
-    private LedgerPeer soleConsumer;
+    /** Consumers that asked to be sent items ahead, in the order they asked (round-robin). */
+    private final List<LedgerPeer> prefetchers = new ArrayList<>();
+    /** Where the next round of items sent ahead starts in {@link #prefetchers}. */
+    private int nextPrefetcher;
 
     /**
      * @param name     the queue's name, for messages
@@ -104,23 +109,12 @@ final class QueueLedger {
         needy.remove(p);
         polls.removeIf(r -> r.peer == p);
         waitingPuts.removeIf(r -> r.peer == p);
-        returnToHead(p, p.unacked.size());
+        returnToHead(p, p.unacked.size(), true);
         if (p.recalling) {
             p.recalling = false;
             recallsPending--;
         }
-        if (p.consumer) {
-            p.consumer = false;
-            consumers--;
-            soleConsumer = null;
-            if (consumers == 1) {
-                for (LedgerPeer q : peers) {
-                    if (q.consumer) {
-                        soleConsumer = q;
-                    }
-                }
-            }
-        }
+        prefetchers.remove(p);
         tasks.detach(p);
         dispatch();
     }
@@ -148,7 +142,6 @@ final class QueueLedger {
 
     void demand(LedgerPeer p, int delta) {
         if (delta > 0) {
-            markConsumer(p);
             p.demand += delta;
             needy.add(p);
         } else if (delta < 0) {
@@ -165,14 +158,17 @@ final class QueueLedger {
     }
 
     void poll(LedgerPeer p, long reqId) {
-        markConsumer(p);
         polls.add(new PendingRequest(p, reqId));
         dispatch();
     }
 
     void prefetch(LedgerPeer p, int target) {
-        markConsumer(p);
         p.prefetchTarget = Math.max(0, target);
+        if (p.prefetchTarget > 0 && !prefetchers.contains(p)) {
+            prefetchers.add(p);
+        } else if (p.prefetchTarget == 0) {
+            prefetchers.remove(p);
+        }
         dispatch();
     }
 
@@ -180,7 +176,11 @@ final class QueueLedger {
         checkCount(p, count, "ACK");
         p.acked += count;
         for (int i = 0; i < count; i++) {
-            p.unackedBytes -= p.unacked.pollFirst().length;
+            QueueItem taken = p.unacked.pollFirst();
+            p.unackedBytes -= taken.bytes().length;
+            if (!taken.anyOrder()) {
+                p.newestTakenSeq = Math.max(p.newestTakenSeq, taken.seq());
+            }
         }
         unackedTotal -= count;
         settleInFlight(p, count);
@@ -192,7 +192,7 @@ final class QueueLedger {
 
     void returned(LedgerPeer p, int count) {
         checkCount(p, count, "RETURN");
-        returnToHead(p, count);
+        returnToHead(p, count, false);
         if (p.recalling) {
             p.recalling = false;
             recallsPending--;
@@ -238,28 +238,8 @@ final class QueueLedger {
     }
 
     private void enqueue(byte[] item) {
-        ready.addLast(item);
+        ready.add(item);
         tasks.put();
-    }
-
-    private void markConsumer(LedgerPeer p) {
-        if (!p.consumer) {
-            p.consumer = true;
-            consumers++;
-            LedgerPeer previous = soleConsumer;
-            soleConsumer = consumers == 1 ? p : null;
-            if (previous != null && previous != soleConsumer) {
-                stopPushing(previous);
-            }
-        }
-    }
-
-    /** The peer is no longer sent items ahead: from now on it must ask for what it needs. */
-    private static void stopPushing(LedgerPeer p) {
-        if (p.pushed) {
-            p.pushed = false;
-            p.sink.pushOff();
-        }
     }
 
     private void checkCount(LedgerPeer p, int count, String what) {
@@ -285,20 +265,23 @@ final class QueueLedger {
         }
     }
 
-    private void returnToHead(LedgerPeer p, int count) {
+    /**
+     * @param orphan whether the peer is gone: its items may then go to any consumer (see {@link QueueItem#anyOrder})
+     */
+    private void returnToHead(LedgerPeer p, int count, boolean orphan) {
         if (count == 0) {
             return;
         }
-        byte[][] back = new byte[count][];
+        List<QueueItem> back = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            back[i] = p.unacked.pollFirst();
-            p.unackedBytes -= back[i].length;
+            QueueItem item = p.unacked.pollFirst();
+            p.unackedBytes -= item.bytes().length;
+            back.add(orphan ? item.orphaned() : item);
         }
-        for (int i = count - 1; i >= 0; i--) {
-            ready.addFirst(back[i]);
-        }
+        ready.returnToHead(back);
         unackedTotal -= count;
         settleInFlight(p, count);
+        p.forgetReturned();
     }
 
     /** @return null, or why this taskDone() is one too many */
@@ -315,30 +298,25 @@ final class QueueLedger {
         }
     }
 
-    private boolean someoneElseNeeds(LedgerPeer q) {
-        if (needy.size() > (needy.contains(q) ? 1 : 0)) {
-            return true;
+    /** @return whether an item that keeps p's order was there, and was sent */
+    private boolean deliver(LedgerPeer p, byte kind) {
+        QueueItem item = ready.takeFor(p.newestSeq);
+        if (item == null) {
+            return false;
         }
-        for (PendingRequest r : polls) {
-            if (r.peer != q) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void deliver(LedgerPeer p, byte kind) {
-        byte[] item = ready.pollFirst();
         p.unacked.addLast(item);
-        p.unackedBytes += item.length;
+        p.unackedBytes += item.bytes().length;
+        if (!item.anyOrder()) {
+            p.newestSeq = Math.max(p.newestSeq, item.seq());
+        }
         unackedTotal++;
         if (kind != QueueFrames.ITEM_SPECULATIVE) {
             p.demandedInFlight++;
-        } else {
-            p.pushed = true;
         }
-        p.sink.item(kind, item);
+        p.sink.item(kind, item.bytes());
+        return true;
     }
+
 
     /** Hands out what can be handed out now. Called after every change. */
     private void dispatch() {
@@ -351,44 +329,72 @@ final class QueueLedger {
         if (ready.isEmpty() && polls.isEmpty() && needy.isEmpty()) {
             return;
         }
-        if (!needy.isEmpty() || !polls.isEmpty()) {
-            for (LedgerPeer q : peers) {
-                if (!q.recalling && q.parked() > 0 && someoneElseNeeds(q)) {
-                    q.recalling = true;
-                    recallsPending++;
-                    q.sink.recall();
-                }
-            }
-            if (recallsPending > 0) {
-                return;
-            }
+        serveDemand();
+        answerPolls();
+        if (recallForUnmetNeeds()) {
+            return;
         }
-        while (!ready.isEmpty() && !needy.isEmpty()) {
-            Iterator<LedgerPeer> it = needy.iterator();
-            LedgerPeer q = it.next();
-            it.remove();
-            deliver(q, QueueFrames.ITEM_DEMANDED);
-            if (--q.demand > 0) {
-                needy.add(q);
-            }
-        }
-        while (!polls.isEmpty()) {
-            PendingRequest r = polls.pollFirst();
-            if (!ready.isEmpty()) {
-                deliver(r.peer, QueueFrames.ITEM_NOW);
-                r.peer.sink.reply(r.reqId, QueueFrames.OK, 0);
-            } else {
-                r.peer.sink.reply(r.reqId, QueueFrames.EMPTY, 0);
-            }
-        }
-        LedgerPeer c = soleConsumer;
-        if (c != null) {
-            while (!ready.isEmpty() && c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES) {
-                deliver(c, QueueFrames.ITEM_SPECULATIVE);
-            }
+        int n = prefetchers.size();
+        for (int full = 0; full < n && !ready.isEmpty(); ) { // round-robin, from where the last round stopped
+            LedgerPeer c = prefetchers.get(nextPrefetcher++ % n);
+            nextPrefetcher %= n;
+            boolean room = c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES;
+            full = room && deliver(c, QueueFrames.ITEM_SPECULATIVE) ? 0 : full + 1;
         }
         if (bounded()) {
             admitWaitingPuts();
         }
+    }
+
+    /** Serves waiting threads, round-robin between processes, each with an item that keeps its order. */
+    private void serveDemand() {
+        for (boolean served = true; served && !ready.isEmpty() && !needy.isEmpty(); ) {
+            served = false;
+            for (LedgerPeer q : List.copyOf(needy)) {
+                if (!ready.isEmpty() && deliver(q, QueueFrames.ITEM_DEMANDED)) {
+                    needy.remove(q);
+                    if (--q.demand > 0) {
+                        needy.add(q); // to the back
+                    }
+                    served = true;
+                }
+            }
+        }
+    }
+
+    /** Answers each POLL with an item, or EMPTY unless a recall could free one for it (it then waits). */
+    private void answerPolls() {
+        for (int i = polls.size(); i > 0; i--) {
+            PendingRequest r = polls.pollFirst();
+            if (deliver(r.peer, QueueFrames.ITEM_NOW)) {
+                r.peer.sink.reply(r.reqId, QueueFrames.OK, 0);
+            } else if (peers.stream().anyMatch(q -> q.holdsItemsFor(r.peer))) {
+                polls.addLast(r);
+            } else {
+                r.peer.sink.reply(r.reqId, QueueFrames.EMPTY, 0);
+            }
+        }
+    }
+
+    /**
+     * Recalls the parked items of every process that holds some a waiting process could take in
+     * order (a busy consumer must not sit on a backlog while another idles).
+     *
+     * @return whether recalls were sent: nothing is handed out until they are answered
+     */
+    private boolean recallForUnmetNeeds() {
+        if (needy.isEmpty() && polls.isEmpty()) {
+            return false;
+        }
+        for (LedgerPeer q : peers) {
+            boolean needed = needy.stream().anyMatch(p -> q.holdsItemsFor(p))
+                    || polls.stream().anyMatch(r -> q.holdsItemsFor(r.peer));
+            if (needed) {
+                q.recalling = true;
+                recallsPending++;
+                q.sink.recall();
+            }
+        }
+        return recallsPending > 0;
     }
 }

@@ -25,11 +25,6 @@ class QueueLedgerTest {
         }
 
         @Override
-        public void pushOff() {
-            frames.add("PUSH_OFF");
-        }
-
-        @Override
         public void recall() {
             frames.add("RECALL");
         }
@@ -91,26 +86,69 @@ class QueueLedgerTest {
     }
 
     @Test
-    void aLoneConsumerIsSentItemsAheadUpToItsTargetAndTheyAreRecalledWhenAnotherNeedsOne() {
+    void consumersAreSentItemsAheadRoundRobinAndAStarvingOneGetsTheOthersParkedItems() {
         QueueLedger l = new QueueLedger("q", 0, false);
         LedgerPeer producer = l.attach(new Recorder());
         Recorder ar = new Recorder();
         Recorder br = new Recorder();
+        Recorder cr = new Recorder();
         LedgerPeer a = l.attach(ar);
+        LedgerPeer bp = l.attach(br);
         l.prefetch(a, 2);
+        l.prefetch(bp, 2);
+        for (String s : List.of("a", "b", "c", "d")) {
+            l.put(producer, QueueFrames.PUT_ASYNC, 0, b(s));
+        }
+        assertThat(ar.drain()).containsExactly("ITEM1:a", "ITEM1:c");
+        assertThat(br.drain()).containsExactly("ITEM1:b", "ITEM1:d");
+        LedgerPeer c = l.attach(cr);
+        l.demand(c, 1); // nothing ready: the items the others hold untaken come back to the head first
+        assertThat(ar.drain()).containsExactly("RECALL");
+        assertThat(br.drain()).containsExactly("RECALL");
+        assertThat(cr.drain()).isEmpty();
+        l.ack(a, 1);       // a's user took "a" before the recall arrived
+        l.returned(a, 1);  // and gives back "c"
+        l.returned(bp, 2); // b gives back "b" and "d"
+        assertThat(cr.drain()).containsExactly("ITEM0:b");
+        // then sent ahead again, oldest first, round-robin: each consumer still takes in put order
+        assertThat(ar.drain()).containsExactly("ITEM1:c");
+        assertThat(br.drain()).containsExactly("ITEM1:d");
+        assertThat(l.size()).isEqualTo(3);
+    }
+
+    @Test
+    void aConsumerIsNeverSentAnItemOlderThanOneItWasSentSoNoUselessRecall() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        LedgerPeer producer = l.attach(new Recorder());
+        Recorder ar = new Recorder();
+        Recorder cr = new Recorder();
+        LedgerPeer a = l.attach(ar);
+        LedgerPeer c = l.attach(cr);
+        l.prefetch(a, 2);
+        l.demand(c, 1);
         for (String s : List.of("a", "b", "c")) {
             l.put(producer, QueueFrames.PUT_ASYNC, 0, b(s));
         }
-        assertThat(ar.drain()).containsExactly("ITEM1:a", "ITEM1:b");
-        LedgerPeer bp = l.attach(br);
-        l.demand(bp, 1);
-        // a is no longer the only consumer: it must ask for items again, and give back what it holds
-        assertThat(ar.drain()).containsExactly("PUSH_OFF", "RECALL");
-        assertThat(br.drain()).isEmpty();
-        l.ack(a, 1);      // a's user took "a" before the recall arrived
-        l.returned(a, 1); // and gives back "b"
-        assertThat(br.drain()).containsExactly("ITEM0:b");
-        assertThat(l.size()).isEqualTo(2);
+        assertThat(cr.drain()).containsExactly("ITEM0:a");
+        assertThat(ar.drain()).containsExactly("ITEM1:b", "ITEM1:c");
+        l.ack(c, 1);
+        l.demand(c, 1); // a holds "b" and "c", newer than "a": worth a recall
+        assertThat(ar.drain()).containsExactly("RECALL");
+        l.returned(a, 2);
+        assertThat(cr.drain()).containsExactly("ITEM0:b");
+        assertThat(ar.drain()).containsExactly("ITEM1:c");
+        l.ack(c, 1);
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("d"));
+        assertThat(ar.drain()).containsExactly("ITEM1:d");
+        l.demand(c, 1); // c took "b": a's "c" and "d" are newer, so they are recalled for c
+        assertThat(ar.drain()).containsExactly("RECALL");
+        l.ack(a, 1);      // a took "c" meanwhile
+        l.returned(a, 1); // and gives back "d"
+        assertThat(cr.drain()).containsExactly("ITEM0:d");
+        l.ack(c, 1);
+        l.demand(c, 1); // now a holds nothing: c waits, no recall
+        assertThat(ar.drain()).isEmpty();
+        assertThat(cr.drain()).isEmpty();
     }
 
     @Test

@@ -43,12 +43,12 @@ import dev.multiproc.spi.queue.QueueHandle;
  *     per {@code write(2)} (the core's coalescing {@code FrameWriter}: an occasional put is written at
  *     once, a burst is gathered and written by the caller or its flusher); the broker reads many
  *     frames per {@code read(2)} and
- *     writes each connection's output with one gathering write per loop. A process that is the only
- *     consumer is sent up to 256 items (at most 1 MiB) ahead of its takes, and its threads then
- *     wait without a request round trip. When another process starts consuming, the first is told
- *     (PUSH_OFF) and every item it holds untaken is recalled to the head before anyone else is
- *     served, so each consumer still sees each producer's items in order, and an idle consumer
- *     never starves a busy one.</li>
+ *     writes each connection's output with one gathering write per loop. Each consumer process is
+ *     sent up to 256 items (at most 1 MiB) ahead of its takes, round-robin between consumers, and
+ *     its threads then wait without a request round trip. A thread that waits 1 ms with nothing
+ *     arriving asks for an item; if none is ready, the items other consumers hold untaken are
+ *     recalled to the head first, so an idle consumer never waits behind a busy one's backlog.
+ *     Each consumer sees each producer's items in order.</li>
  * <li><b>Exact sizes.</b> {@code size()}, {@code isEmpty()}, {@code isFull()} are requests on the
  *     same ordered connection as the caller's puts, answered after them. Items sent ahead to a
  *     consumer count as in the queue until taken.</li>

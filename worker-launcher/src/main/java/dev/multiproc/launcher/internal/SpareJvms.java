@@ -29,8 +29,12 @@ public final class SpareJvms implements AutoCloseable {
     /** System property that makes a {@link ChildMain} warm up before it reads its bootstrap. */
     static final String SPARE_PROPERTY = "multiproc.spare";
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
-    /** How long after a hand-over (or a cold start) the next spare starts. */
+    /** How long after a hand-over (or a cold start) the next spare starts, at the soonest. */
     static final Duration REPLENISH_DELAY = Duration.ofMillis(250);
+    /** A spare starts once this many CPUs' worth were idle over the last {@link #REPLENISH_DELAY}. */
+    static final double MIN_IDLE_CPUS = 0.5;
+    /** Busy checks after which a spare starts all the same. */
+    static final int MAX_BUSY_CHECKS = 40;
     private static final Map<ContextServices, SpareJvms> BY_CONTEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private final int perCommand;
@@ -164,16 +168,45 @@ public final class SpareJvms implements AutoCloseable {
             }
             starting.merge(command, more, Integer::sum);
         }
+        Runnable start = () -> Thread.ofPlatform().name("multiproc-spare-starter").daemon(true)
+                .start(() -> startOne(command));
         for (int i = 0; i < more; i++) {
-            // later, not at once: on a machine of few CPUs a JVM starting beside the child just
-            // handed over would take the CPU that child needs for its first steps
-            Timers.after(delay, () ->
-                    Thread.ofPlatform().name("multiproc-spare-starter").daemon(true).start(() -> startOne(command)));
+            if (delay.isZero()) {
+                start.run();
+            } else {
+                // later, not at once, and when a CPU is free: on a machine of few CPUs a JVM starting
+                // beside the user's children would take the CPU they need (a pipeline on two CPUs
+                // ran 30 % slower with a spare warming up beside it)
+                whenIdle(start, CpuIdle.sample(), 0);
+            }
         }
+    }
+
+    private void whenIdle(Runnable start, long[] before, int checks) {
+        Timers.after(REPLENISH_DELAY, () -> {
+            long[] now = CpuIdle.sample();
+            boolean idle = before == null || now == null
+                    || CpuIdle.idleCpus(before, now, Runtime.getRuntime().availableProcessors()) >= MIN_IDLE_CPUS;
+            if (idle || checks >= MAX_BUSY_CHECKS || isClosed()) {
+                start.run();
+            } else {
+                whenIdle(start, now, checks + 1);
+            }
+        });
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     private void startOne(List<String> command) {
         Spare spare = null;
+        synchronized (this) {
+            if (closed) {
+                starting.merge(command, -1, Integer::sum);
+                return;
+            }
+        }
         try {
             List<String> spareCommand = new ArrayList<>(command);
             spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");

@@ -1,0 +1,179 @@
+package dev.multiproc.benchmarks.queue;
+
+import dev.multiproc.Context;
+import dev.multiproc.IpcEvent;
+import dev.multiproc.IpcProcess;
+import dev.multiproc.JoinableQueue;
+import dev.multiproc.Multiproc;
+import dev.multiproc.SharedLong;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A user's pipeline through a {@link JoinableQueue}, on the {@code pipe} transport: N text lines,
+ * one line per item, counted (spaces per line) by consumer processes that {@code taskDone()} each;
+ * the producers put them, and the run ends when {@code join()} returns. Producers: this process
+ * for 1, child processes for more. Lines per second from the first put to {@code join()}, for
+ * 1→1, 1→2 and 2→2 producers→consumers, with Python 3.11's {@code multiprocessing.JoinableQueue}
+ * running the same pipeline ({@code benchmarks/python/joinable_pipeline.py}) in the same sitting
+ * as the baseline.
+ *
+ * <p>Run with {@code flock /tmp/bench.lock benchmarks/run.sh queue.PipelineBenchmark [lines] [rounds] [python] [shapes]}
+ * (python: the interpreter, default {@code python3}; {@code none} skips it; shapes: e.g. {@code 1x2,2x2}).
+ * Prints a Markdown table of medians.
+ */
+public final class PipelineBenchmark {
+    private static final Duration LIMIT = Duration.ofMinutes(5);
+    private static final String END = "\u0000end";
+    private static final int[][] SHAPES = {{1, 1}, {1, 2}, {2, 2}};
+
+    private PipelineBenchmark() {
+    }
+
+    /**
+     * @param args [lines] [rounds] [python]
+     * @throws Exception if a run fails
+     */
+    public static void main(String[] args) throws Exception {
+        int lines = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        String python = args.length > 2 ? args[2] : "python3";
+        int[][] shapes = args.length > 3 ? parseShapes(args[3]) : SHAPES;
+        List<String> table = new ArrayList<>();
+        table.add("| producers → consumers | Multiproc (lines/s) | Python (lines/s) | ratio |");
+        table.add("|---|---:|---:|---:|");
+        for (int[] shape : shapes) {
+            double[] ours = new double[rounds];
+            double[] theirs = new double[rounds];
+            for (int r = 0; r < rounds; r++) { // alternate, so that both see the same machine
+                ours[r] = run(lines, shape[0], shape[1]);
+                theirs[r] = "none".equals(python) ? Double.NaN : runPython(python, lines, shape[0], shape[1]);
+            }
+            double a = median(ours);
+            double b = median(theirs);
+            table.add(String.format("| %d → %d | %,.0f | %,.0f | %.1f× |", shape[0], shape[1], a, b, a / b));
+        }
+        System.out.printf("JoinableQueue pipeline, %,d lines, one line per item, median of %d rounds%n%n", lines, rounds);
+        table.forEach(System.out::println);
+    }
+
+    /** @return "1x2,2x2" as {{1, 2}, {2, 2}} */
+    private static int[][] parseShapes(String text) {
+        return Arrays.stream(text.split(",")).map(s -> s.split("x"))
+                .map(pc -> new int[]{Integer.parseInt(pc[0]), Integer.parseInt(pc[1])}).toArray(int[][]::new);
+    }
+
+    static String line(int i) {
+        return "line " + i + ": the quick brown fox jumps over the lazy dog";
+    }
+
+    static long spaces(String line) {
+        long n = 0;
+        for (int i = 0; i < line.length(); i++) {
+            if (line.charAt(i) == ' ') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static double run(int lines, int producers, int consumers) throws Exception {
+        try (Context ctx = Multiproc.context("pipe")) {
+            JoinableQueue<String> queue = ctx.joinableQueue();
+            SharedLong counted = ctx.sharedLong(0);
+            IpcEvent go = ctx.event();
+            List<IpcProcess> children = new ArrayList<>();
+            for (int c = 0; c < consumers; c++) {
+                children.add(ctx.process("consumer-" + c, () -> {
+                    long sum = 0;
+                    for (String s; !(s = queue.take()).equals(END); queue.taskDone()) {
+                        sum += spaces(s);
+                    }
+                    queue.taskDone();
+                    counted.addAndGet(sum);
+                }).start());
+            }
+            List<IpcProcess> producing = new ArrayList<>();
+            if (producers > 1) {
+                for (int p = 0; p < producers; p++) {
+                    int from = (int) ((long) lines * p / producers);
+                    int to = (int) ((long) lines * (p + 1) / producers);
+                    producing.add(ctx.process("producer-" + p, () -> {
+                        go.await();
+                        for (int i = from; i < to; i++) {
+                            queue.put(line(i));
+                        }
+                    }).start());
+                }
+            }
+            queue.put(line(-1)); // the consumers are up and taking before the clock starts
+            queue.join();
+            long t0 = System.nanoTime();
+            if (producers > 1) {
+                go.set();
+                for (IpcProcess p : producing) {
+                    awaitExit(p);
+                }
+            } else {
+                for (int i = 0; i < lines; i++) {
+                    queue.put(line(i));
+                }
+            }
+            queue.join();
+            long t1 = System.nanoTime();
+            for (int c = 0; c < consumers; c++) {
+                queue.put(END);
+            }
+            for (IpcProcess c : children) {
+                awaitExit(c);
+            }
+            long expected = spaces(line(-1));
+            for (int i = 0; i < lines; i++) {
+                expected += spaces(line(i));
+            }
+            if (counted.get() != expected) {
+                throw new IllegalStateException("consumers counted " + counted.get() + " spaces, expected " + expected);
+            }
+            return lines * 1e9 / (t1 - t0);
+        }
+    }
+
+    private static double runPython(String python, int lines, int producers, int consumers) throws Exception {
+        Path script = Path.of(System.getProperty("bench.root", "."), "benchmarks", "python", "joinable_pipeline.py");
+        Process p = new ProcessBuilder(python, script.toString(), Integer.toString(lines), Integer.toString(producers),
+                Integer.toString(consumers)).redirectErrorStream(true).start();
+        String out;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            out = String.join("\n", r.lines().toList());
+        }
+        if (!p.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(python + " " + script + " failed: " + out);
+        }
+        return Double.parseDouble(out.strip().lines().reduce((a, b) -> b).orElseThrow());
+    }
+
+    private static void awaitExit(IpcProcess p) throws InterruptedException {
+        if (!p.join(LIMIT)) {
+            p.kill();
+            throw new IllegalStateException(p.name() + " did not finish within " + LIMIT);
+        }
+        if (p.exitCode().orElse(-1) != 0) {
+            throw new IllegalStateException(p.name() + " failed: " + p.exitCode() + " " + p.failure());
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}

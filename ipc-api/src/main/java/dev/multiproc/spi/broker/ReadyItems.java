@@ -1,0 +1,72 @@
+package dev.multiproc.spi.broker;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The items of a queue that no consumer holds, numbered as they are put. An item goes to a
+ * consumer only if it is newer than every item that consumer was sent and still holds or took
+ * ({@link QueueItem#canFollow}), so that each consumer takes each producer's items in the order
+ * they were put, though several consumers are sent items ahead at once and a consumer may give
+ * items back (a recall). Three parts:
+ * <pre>
+ *   orphans   items of a consumer that disconnected: any consumer, first
+ *   returned  items given back, by number: the oldest one a consumer can follow, next
+ *   fresh     items never sent, in put order: newer than anything ever sent, so any consumer can follow the head
+ * </pre>
+ * A consumer that gave items back can follow each of them (it took only older ones), and takes
+ * the oldest it can follow first, so given-back items are never stranded while it consumes.
+ * Not thread-safe: the ledger's.
+ */
+final class ReadyItems {
+    private final ArrayDeque<QueueItem> orphans = new ArrayDeque<>();
+    private final TreeMap<Long, QueueItem> returned = new TreeMap<>();
+    private final ArrayDeque<QueueItem> fresh = new ArrayDeque<>();
+    private long nextSeq;
+
+    /** @param bytes an item just put, to the tail */
+    void add(byte[] bytes) {
+        fresh.addLast(new QueueItem(nextSeq++, bytes, false));
+    }
+
+    /** @param back items given back or left by a gone consumer, oldest first */
+    void returnToHead(List<QueueItem> back) {
+        for (int i = back.size() - 1; i >= 0; i--) {
+            QueueItem item = back.get(i);
+            if (item.anyOrder()) {
+                orphans.addFirst(item);
+            } else {
+                returned.put(item.seq(), item);
+            }
+        }
+    }
+
+    /**
+     * @param newestSeq the newest item the consumer was sent and still holds or took
+     * @return the oldest item it can follow, removed; or null if there is none
+     */
+    QueueItem takeFor(long newestSeq) {
+        if (!orphans.isEmpty()) {
+            return orphans.pollFirst();
+        }
+        if (!returned.isEmpty()) {
+            Map.Entry<Long, QueueItem> oldest = returned.higherEntry(newestSeq);
+            if (oldest != null) {
+                return returned.remove(oldest.getKey());
+            }
+        }
+        return fresh.pollFirst();
+    }
+
+    /** @return how many there are */
+    int size() {
+        return orphans.size() + returned.size() + fresh.size();
+    }
+
+    /** @return whether there is none */
+    boolean isEmpty() {
+        return orphans.isEmpty() && returned.isEmpty() && fresh.isEmpty();
+    }
+}
