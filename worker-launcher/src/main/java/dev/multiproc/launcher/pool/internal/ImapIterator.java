@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * another in a chunk), then follows the time workers report running each item for, so that a chunk
  * takes about {@link #TARGET_CHUNK_NANOS} of a worker's time, at most doubling from one chunk to the next and
  * at most {@link #MAX_ADAPTIVE_CHUNK}. Fast functions then pay the per-task cost once per chunk,
- * not once per item; the read-ahead stays about as many items as with chunks of 1.
+ * not once per item. The read-ahead stays as many items as with chunks of 1, or two chunks per
+ * worker if that is more.
  *
  * @param <T> the input type
  * @param <R> the result type
@@ -178,7 +179,7 @@ final class ImapIterator<T, R> implements Iterator<R> {
     }
 
     private int chunksAhead() {
-        return fixedChunksize > 0 ? maxChunksAhead : Math.max(4 * processes, maxChunksAhead / adaptiveChunksize);
+        return fixedChunksize > 0 ? maxChunksAhead : Math.max(2 * processes, maxChunksAhead / adaptiveChunksize);
     }
 
     private Outcome take() {

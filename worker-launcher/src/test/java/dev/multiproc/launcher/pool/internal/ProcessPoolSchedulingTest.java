@@ -204,7 +204,9 @@ class ProcessPoolSchedulingTest {
                 return pulled.getAndIncrement();
             }
         };
-        int bound = Math.max(16, 2 * TaskSubmitter.IMAP_CHUNKS_AHEAD_PER_WORKER);
+        // items read ahead: as with chunks of 1, or two (adaptive) chunks per worker if that is more
+        int bound = Math.max(Math.max(16, 2 * TaskSubmitter.IMAP_CHUNKS_AHEAD_PER_WORKER),
+                2 * 2 * ImapIterator.MAX_ADAPTIVE_CHUNK) + ImapIterator.MAX_ADAPTIVE_CHUNK;
         Iterator<Long> it = p.imap(x -> (long) x * x, infinite);
         assertThat(pulled.get()).isLessThanOrEqualTo(bound);
         for (long i = 0; i < 1000; i++) {
