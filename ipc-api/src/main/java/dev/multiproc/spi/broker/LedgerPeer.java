@@ -34,6 +34,8 @@ final class LedgerPeer {
     int demandedInFlight;
     int prefetchTarget;
     boolean recalling;
+    /** Its last recall gave nothing back, and it was neither sent an item nor acknowledged one since. */
+    boolean heldNothing;
     /** Items this process took and has not marked done (joinable queues). */
     long taskCredit;
     /** Items this process acknowledged, in all. */
@@ -61,7 +63,9 @@ final class LedgerPeer {
      * @return whether this one holds parked items the other could take in order, which a recall would free
      */
     boolean holdsItemsFor(LedgerPeer other) {
-        return other != this && !recalling && parked() > 0 && newestSeq > other.newestSeq;
+        // unacked, not parked(): an item sent for a demand may sit untaken when another item
+        // served the waiting thread first, and only the client knows
+        return other != this && !recalling && !heldNothing && !unacked.isEmpty() && newestSeq > other.newestSeq;
     }
 
     /** @return items held by the process with no thread waiting for them */

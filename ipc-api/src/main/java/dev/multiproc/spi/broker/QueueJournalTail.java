@@ -39,10 +39,11 @@ record QueueJournalTail(byte[] bytes, long taken) {
             return Result.refused("it is not named as a queue journal of process " + pid);
         }
         try {
-            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            boolean regular = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
+            if (!regular && !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 return Result.DELETED_BY_CLIENT; // it closed cleanly: its connection holds all it framed
             }
-            if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+            if (!regular) {
                 return Result.refused("it is not a regular file");
             }
             return read(path, received);

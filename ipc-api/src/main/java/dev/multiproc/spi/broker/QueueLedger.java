@@ -25,13 +25,12 @@ import java.util.List;
  * also sent up to that many items ahead of demand (<em>speculative</em>), round-robin between
  * such consumers, which is what lets consumers stream a million items a second without a round
  * trip per item, however many there are. Items a process holds without a thread waiting for them
- * (speculative ones, or demanded ones whose waiter timed out) are <em>parked</em>. A process
- * demands only when it holds none, so whatever it is sent next is newer than what it had: each
- * process sees each producer's items in order. When a demand or POLL finds no ready item while
- * other processes have items parked, those are recalled to the head first (a consumer busy with a
- * long task must not sit on a backlog while another idles; the client demands after waiting a
- * moment for items sent ahead). Across processes the order of takes is not the order of puts:
- * an item parked in one process may be taken after a newer one in another.
+ * (speculative ones, or demanded ones whose waiter timed out) are <em>parked</em>. A process is
+ * only sent items newer than what it holds or took ({@link ReadyItems}): each process sees each
+ * producer's items in order. A demand or POLL that finds nothing it can take recalls the items
+ * others hold parked that it could (a busy consumer must not sit on a backlog while another
+ * idles; the client demands after waiting a moment for items sent ahead). Across processes,
+ * an item parked in one may be taken after a newer one in another.
  *
  * <h2>Capacity and tasks</h2>
  * A bounded queue admits a PUT while ready + unacked items are below maxsize, else the put
@@ -175,6 +174,7 @@ final class QueueLedger {
     void ack(LedgerPeer p, int count) {
         checkCount(p, count, "ACK");
         p.acked += count;
+        p.heldNothing = false;
         for (int i = 0; i < count; i++) {
             QueueItem taken = p.unacked.pollFirst();
             p.unackedBytes -= taken.bytes().length;
@@ -193,6 +193,7 @@ final class QueueLedger {
     void returned(LedgerPeer p, int count) {
         checkCount(p, count, "RETURN");
         returnToHead(p, count, false);
+        p.heldNothing = count == 0; // its unacked items are taken: no use recalling it until that changes
         if (p.recalling) {
             p.recalling = false;
             recallsPending--;
@@ -305,6 +306,7 @@ final class QueueLedger {
             return false;
         }
         p.unacked.addLast(item);
+        p.heldNothing = false;
         p.unackedBytes += item.bytes().length;
         if (!item.anyOrder()) {
             p.newestSeq = Math.max(p.newestSeq, item.seq());
@@ -340,6 +342,9 @@ final class QueueLedger {
             nextPrefetcher %= n;
             boolean room = c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES;
             full = room && deliver(c, QueueFrames.ITEM_SPECULATIVE) ? 0 : full + 1;
+        }
+        if (!needy.isEmpty() && ready.orphanReturned()) { // no one that could follow them took them
+            serveDemand();
         }
         if (bounded()) {
             admitWaitingPuts();

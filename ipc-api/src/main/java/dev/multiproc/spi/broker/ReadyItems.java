@@ -17,7 +17,10 @@ import java.util.TreeMap;
  *   fresh     items never sent, in put order: newer than anything ever sent, so any consumer can follow the head
  * </pre>
  * A consumer that gave items back can follow each of them (it took only older ones), and takes
- * the oldest it can follow first, so given-back items are never stranded while it consumes.
+ * the oldest it can follow first, so given-back items are not stranded while it consumes; if a
+ * consumer waits while the only ones left are given-back items it cannot follow, and no consumer
+ * that could took them, they are freed from the rule ({@link #orphanReturned}): an item is
+ * delivered rather than kept in order forever.
  * Not thread-safe: the ledger's.
  */
 final class ReadyItems {
@@ -58,6 +61,23 @@ final class ReadyItems {
             }
         }
         return fresh.pollFirst();
+    }
+
+    /**
+     * Frees the given-back items from the order rule: when a consumer waits and none of them can
+     * follow what it took, while no consumer that could is taking them, they must not wait forever.
+     *
+     * @return whether there were any
+     */
+    boolean orphanReturned() {
+        if (returned.isEmpty()) {
+            return false;
+        }
+        for (QueueItem item : returned.values()) {
+            orphans.addLast(item.orphaned());
+        }
+        returned.clear();
+        return true;
     }
 
     /** @return how many there are */
