@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
@@ -47,6 +48,8 @@ record QueueJournalTail(byte[] bytes, long taken) {
                 return Result.refused("it is not a regular file");
             }
             return read(path, received);
+        } catch (NoSuchFileException deletedMeanwhile) {
+            return Result.DELETED_BY_CLIENT;
         } catch (IOException | RuntimeException e) {
             return Result.refused("it cannot be read (" + e + ")");
         } finally {
