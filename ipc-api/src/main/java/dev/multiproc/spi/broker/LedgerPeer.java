@@ -68,6 +68,27 @@ final class LedgerPeer {
         return other != this && !recalling && !heldNothing && !unacked.isEmpty() && newestSeq > other.newestSeq;
     }
 
+    /**
+     * @param count items an ACK or RETURN of this process names
+     * @throws IllegalArgumentException if it does not hold that many unacknowledged items
+     */
+    void checkHolds(int count, String what, String queue) {
+        if (count < 0 || count > unacked.size()) {
+            throw new IllegalArgumentException(what + " of " + count + " items from " + this + " on queue " + queue
+                    + ", which holds " + unacked.size() + " unacknowledged items");
+        }
+    }
+
+    /** The first count unacked items were settled (taken or given back): parked ones are the oldest, so they go first. */
+    void settled(int count) {
+        int parkedBefore = Math.max(0, parked() + count);
+        int fromParked = Math.min(count, parkedBefore);
+        demandedInFlight = Math.max(0, demandedInFlight - (count - fromParked));
+        if (unacked.isEmpty()) {
+            demandedInFlight = 0;
+        }
+    }
+
     /** @return items held by the process with no thread waiting for them */
     int parked() {
         return unacked.size() - demandedInFlight;

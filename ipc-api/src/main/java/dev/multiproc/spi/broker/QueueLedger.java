@@ -172,7 +172,7 @@ final class QueueLedger {
     }
 
     void ack(LedgerPeer p, int count) {
-        checkCount(p, count, "ACK");
+        p.checkHolds(count, "ACK", name);
         p.acked += count;
         p.heldNothing = false;
         for (int i = 0; i < count; i++) {
@@ -183,7 +183,7 @@ final class QueueLedger {
             }
         }
         unackedTotal -= count;
-        settleInFlight(p, count);
+        p.settled(count);
         if (joinable) {
             tasks.taken(p, count);
         }
@@ -191,7 +191,7 @@ final class QueueLedger {
     }
 
     void returned(LedgerPeer p, int count) {
-        checkCount(p, count, "RETURN");
+        p.checkHolds(count, "RETURN", name);
         returnToHead(p, count, false);
         p.heldNothing = count == 0; // its unacked items are taken: no use recalling it until that changes
         if (p.recalling) {
@@ -243,26 +243,9 @@ final class QueueLedger {
         tasks.put();
     }
 
-    private void checkCount(LedgerPeer p, int count, String what) {
-        if (count < 0 || count > p.unacked.size()) {
-            throw new IllegalArgumentException(what + " of " + count + " items from " + p + " on queue " + name
-                    + ", which holds " + p.unacked.size() + " unacknowledged items");
-        }
-    }
-
     private void checkJoinable(String what) {
         if (!joinable) {
             throw new IllegalArgumentException(what + " on queue " + name + ", which is not joinable");
-        }
-    }
-
-    /** The first count unacked items are settled: parked ones are the oldest, so they go first. */
-    private static void settleInFlight(LedgerPeer p, int count) {
-        int parked = Math.max(0, p.parked() + count);
-        int fromParked = Math.min(count, parked);
-        p.demandedInFlight = Math.max(0, p.demandedInFlight - (count - fromParked));
-        if (p.unacked.isEmpty()) {
-            p.demandedInFlight = 0;
         }
     }
 
@@ -281,7 +264,7 @@ final class QueueLedger {
         }
         ready.returnToHead(back);
         unackedTotal -= count;
-        settleInFlight(p, count);
+        p.settled(count);
         p.forgetReturned();
     }
 
@@ -353,16 +336,16 @@ final class QueueLedger {
 
     /** Serves waiting threads, round-robin between processes, each with an item that keeps its order. */
     private void serveDemand() {
-        for (boolean served = true; served && !ready.isEmpty() && !needy.isEmpty(); ) {
-            served = false;
-            for (LedgerPeer q : List.copyOf(needy)) {
-                if (!ready.isEmpty() && deliver(q, QueueFrames.ITEM_DEMANDED)) {
-                    needy.remove(q);
-                    if (--q.demand > 0) {
-                        needy.add(q); // to the back
-                    }
-                    served = true;
+        for (int unserved = 0; unserved < needy.size() && !ready.isEmpty(); ) {
+            LedgerPeer q = needy.removeFirst();
+            if (deliver(q, QueueFrames.ITEM_DEMANDED)) {
+                unserved = 0;
+                if (--q.demand > 0) {
+                    needy.addLast(q); // to the back
                 }
+            } else {
+                needy.addLast(q); // nothing it can take in order now
+                unserved++;
             }
         }
     }

@@ -11,15 +11,19 @@ final class Slf4jProviders {
     private Slf4jProviders() {
     }
 
+    private static boolean has(ClassLoader loader) {
+        return ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class, loader).findFirst().isPresent();
+    }
+
     static boolean present() {
         String explicit = System.getProperty(PROVIDER_PROPERTY);
         if (explicit != null && !explicit.isBlank()) {
             return true;
         }
         try {
-            return ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class, Slf4jProviders.class.getClassLoader())
-                    .findFirst().isPresent()
-                    || ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class).findFirst().isPresent();
+            ClassLoader ours = Slf4jProviders.class.getClassLoader();
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            return has(ours) || (context != null && context != ours && has(context));
         } catch (ServiceConfigurationError | LinkageError e) {
             return false; // a broken provider: SLF4J would not use it either
         }

@@ -44,7 +44,7 @@ public final class ShmCondition implements IpcCondition, Serializable {
     ShmCondition(ShmLock lock, int slot) {
         this.lock = lock;
         this.slot = slot;
-        this.mem = lock.memory();
+        this.mem = lock.segment().body();
         this.base = lock.base() + LockDescriptor.conditionOffset(slot);
         this.sequenceAddress = mem.address() + base + SEQUENCE_OFFSET;
     }

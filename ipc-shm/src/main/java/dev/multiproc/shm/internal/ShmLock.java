@@ -4,7 +4,6 @@ import dev.multiproc.Held;
 import dev.multiproc.IpcCondition;
 import dev.multiproc.IpcLock;
 import dev.multiproc.spi.log.Log;
-import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.HandleDescriptor;
 
@@ -17,10 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.multiproc.shm.internal.LockDescriptor.CONDITIONS_OFFSET;
 import static dev.multiproc.shm.internal.LockDescriptor.CONTENDED;
-import static dev.multiproc.shm.internal.LockDescriptor.HOLDS_OFFSET;
-import static dev.multiproc.shm.internal.LockDescriptor.OWNER_PID_OFFSET;
-import static dev.multiproc.shm.internal.LockDescriptor.OWNER_START_OFFSET;
-import static dev.multiproc.shm.internal.LockDescriptor.OWNER_THREAD_OFFSET;
 import static dev.multiproc.shm.internal.LockDescriptor.PID_MASK;
 import static dev.multiproc.shm.internal.LockDescriptor.STATE_OFFSET;
 
@@ -31,10 +26,9 @@ import static dev.multiproc.shm.internal.LockDescriptor.STATE_OFFSET;
  * then sleeps on the state word with {@code futex(2)}, and the release wakes one sleeper only when
  * the state says someone may sleep.
  *
- * <p><b>Dead holders.</b> A sleeping contender checks, at least once per sleep slice (50 ms), whether
- * the holder process is alive (pid and start stamp, see {@link ProcessLiveness}); if it died, the
- * contender takes the lock over with a CAS and logs a warning. What the dead holder was protecting
- * may be half-updated: the warning says so.
+ * <p><b>Dead holders.</b> A sleeping contender checks at least once per sleep slice whether the
+ * holder is alive ({@link LockHolder#isAlive}); if not, it takes the lock over with a CAS and warns
+ * that what the lock protected may be half-updated.
  *
  * <p>Re-locking a non-reentrant lock from the thread that holds it would deadlock, as in Python;
  * {@link #lock()} throws {@link IllegalMonitorStateException} instead and {@link #tryLock()} returns
@@ -45,8 +39,7 @@ public final class ShmLock implements IpcLock, Serializable {
     private static final long serialVersionUID = 1L;
     private static final Log LOG = Log.of(ShmLock.class);
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    private static final int SELF = selfPidWord();
+    private static final int SELF = LockHolder.selfPidWord();
     /** How often a sleeping contender may read /proc to check the holder. */
     private static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** Most {@link Thread#onSpinWait()} calls between two looks at a held lock's word. */
@@ -57,6 +50,7 @@ public final class ShmLock implements IpcLock, Serializable {
     private final long base;
     private final long stateAddress;
     private final boolean reentrant;
+    private final LockHolder holder;
 
     /**
      * @param segment   the segment holding the lock block
@@ -69,14 +63,7 @@ public final class ShmLock implements IpcLock, Serializable {
         this.base = base;
         this.stateAddress = mem.address() + base + STATE_OFFSET;
         this.reentrant = reentrant;
-    }
-
-    private static int selfPidWord() {
-        long pid = ProcessLiveness.selfPid();
-        if (pid <= 0 || pid > PID_MASK) {
-            throw new IllegalStateException("pid " + pid + " does not fit the 30-bit holder field of a shared lock");
-        }
-        return (int) pid;
+        this.holder = new LockHolder(mem, base, reentrant, SELF);
     }
 
     // --- state accessors: explicit ordering at every access ---
@@ -87,11 +74,6 @@ public final class ShmLock implements IpcLock, Serializable {
 
     private boolean casState(int expect, int update) {
         return INT.compareAndSet(mem, base + STATE_OFFSET, expect, update);
-    }
-
-    private long ownerThread() {
-        // opaque: only ever compared with the reader's own id, which only the reader writes
-        return (long) LONG.getOpaque(mem, base + OWNER_THREAD_OFFSET);
     }
 
     /** @return whether the calling thread holds this lock */
@@ -106,7 +88,7 @@ public final class ShmLock implements IpcLock, Serializable {
 
     /** @return how many times the calling thread holds the lock (0 if it does not) */
     public int holdCount() {
-        return isHeldByCurrentThread() ? holds() : 0;
+        return isHeldByCurrentThread() ? holder.holds() : 0;
     }
 
     @Override
@@ -139,7 +121,7 @@ public final class ShmLock implements IpcLock, Serializable {
             return reenter(false);
         }
         if (casState(0, SELF)) {
-            onAcquired(1);
+            holder.recordSelf(1);
             return true;
         }
         return false;
@@ -175,18 +157,16 @@ public final class ShmLock implements IpcLock, Serializable {
 
     private boolean heldByMe() {
         int s = state();
-        return s != 0 && (s & PID_MASK) == SELF && ownerThread() == Thread.currentThread().threadId()
-                // and not a dead process that had our pid (and a thread with our id) before us
-                && (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) == ProcessLiveness.selfStart();
+        return s != 0 && (s & PID_MASK) == SELF && holder.isSelf();
     }
 
     private boolean reenter(boolean blocking) {
         if (reentrant) {
-            int holds = (int) INT.get(mem, base + HOLDS_OFFSET); // plain: only the holder touches it
+            int holds = holder.holds();
             if (holds == Integer.MAX_VALUE) {
                 throw new Error("maximum lock count exceeded on " + this);
             }
-            INT.set(mem, base + HOLDS_OFFSET, holds + 1);
+            holder.setHolds(holds + 1);
             return true;
         }
         if (blocking) {
@@ -194,24 +174,6 @@ public final class ShmLock implements IpcLock, Serializable {
                     + " already holds non-reentrant " + this + "; locking it again would deadlock (use rlock())");
         }
         return false;
-    }
-
-    /** Records the calling thread as holder; runs right after the CAS that took the lock. */
-    private void onAcquired(int holds) {
-        if (reentrant) {
-            INT.set(mem, base + HOLDS_OFFSET, holds); // a plain lock's count is always 1: not stored
-        }
-        LONG.setOpaque(mem, base + OWNER_THREAD_OFFSET, Thread.currentThread().threadId());
-        // rewritten only when another process held it last: saves stores on the hot path
-        if ((long) LONG.getOpaque(mem, base + OWNER_PID_OFFSET) != SELF
-                || (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) != ProcessLiveness.selfStart()) {
-            LONG.setOpaque(mem, base + OWNER_START_OFFSET, ProcessLiveness.selfStart());
-            LONG.setOpaque(mem, base + OWNER_PID_OFFSET, (long) SELF);
-        }
-    }
-
-    private int holds() {
-        return reentrant ? (int) INT.get(mem, base + HOLDS_OFFSET) : 1; // plain: only the holder touches it
     }
 
     /**
@@ -225,7 +187,7 @@ public final class ShmLock implements IpcLock, Serializable {
             return reenter(!timed);
         }
         if (casState(0, SELF)) {
-            onAcquired(1);
+            holder.recordSelf(1);
             return true;
         }
         return acquireSlow(interruptible, timed, nanos, 1);
@@ -242,7 +204,7 @@ public final class ShmLock implements IpcLock, Serializable {
             s = state();
             if (s == 0) {
                 if (casState(0, SELF)) {
-                    onAcquired(holds);
+                    holder.recordSelf(holds);
                     return true;
                 }
                 continue;
@@ -272,7 +234,7 @@ public final class ShmLock implements IpcLock, Serializable {
                 if (s == 0) {
                     // we cannot know whether others sleep, so take it as contended (Drepper, mutex 2)
                     if (casState(0, SELF | CONTENDED)) {
-                        onAcquired(holds);
+                        holder.recordSelf(holds);
                         return true;
                     }
                     continue;
@@ -314,16 +276,14 @@ public final class ShmLock implements IpcLock, Serializable {
 
     private boolean takeOverIfHolderDead(int s, int holds) {
         long pid = s & PID_MASK;
-        long recordedPid = (long) LONG.getOpaque(mem, base + OWNER_PID_OFFSET);
-        long stamp = recordedPid == pid ? (long) LONG.getOpaque(mem, base + OWNER_START_OFFSET) : 0;
-        if (ProcessLiveness.isAlive(pid, stamp)) {
+        if (holder.isAlive(pid)) {
             return false;
         }
-        long deadThread = ownerThread();
+        long deadThread = holder.thread();
         if (!casState(s, SELF | CONTENDED)) {
             return false; // it moved on: someone released or took over first
         }
-        onAcquired(holds);
+        holder.recordSelf(holds);
         LOG.warn("{} was held by process {} (thread {}), which died; thread '{}' of process {} took it over."
                         + " Data the lock protected may have been left half-updated",
                 this, pid, deadThread, Thread.currentThread().getName(), SELF);
@@ -339,11 +299,11 @@ public final class ShmLock implements IpcLock, Serializable {
         if (!heldByMe()) {
             throw new IllegalMonitorStateException("cannot unlock " + this + " from thread '"
                     + Thread.currentThread().getName() + "' of process " + SELF + ": it is held by process "
-                    + (s & PID_MASK) + ((s & PID_MASK) == SELF ? " thread id " + ownerThread() : ""));
+                    + (s & PID_MASK) + ((s & PID_MASK) == SELF ? " thread id " + holder.thread() : ""));
         }
-        int holds = holds();
+        int holds = holder.holds();
         if (holds > 1) {
-            INT.set(mem, base + HOLDS_OFFSET, holds - 1);
+            holder.setHolds(holds - 1);
             return;
         }
         release();
@@ -351,10 +311,7 @@ public final class ShmLock implements IpcLock, Serializable {
 
     /** Releases the lock entirely (the caller holds it); wakes one sleeper if the state says one may sleep. */
     private void release() {
-        if (reentrant) {
-            INT.set(mem, base + HOLDS_OFFSET, 0);
-        }
-        LONG.setOpaque(mem, base + OWNER_THREAD_OFFSET, 0L); // before the release below: no stale id for a later holder
+        holder.clear(); // before the release below: no stale id for a later holder
         int old = (int) INT.getAndSet(mem, base + STATE_OFFSET, 0); // volatile: publishes the critical section
         if ((old & CONTENDED) != 0) {
             Futex.wake(stateAddress, 1);
@@ -372,7 +329,7 @@ public final class ShmLock implements IpcLock, Serializable {
             throw new IllegalMonitorStateException("thread '" + Thread.currentThread().getName()
                     + "' must hold " + this + " to wait on its condition");
         }
-        int holds = holds();
+        int holds = holder.holds();
         release();
         return holds;
     }
@@ -384,7 +341,7 @@ public final class ShmLock implements IpcLock, Serializable {
      */
     void reacquire(int holds) {
         if (casState(0, SELF)) {
-            onAcquired(holds);
+            holder.recordSelf(holds);
             return;
         }
         try {
@@ -421,11 +378,6 @@ public final class ShmLock implements IpcLock, Serializable {
     /** @return the offset of the lock block in the body */
     long base() {
         return base;
-    }
-
-    /** @return the body memory */
-    MemorySegment memory() {
-        return mem;
     }
 
     @Serial

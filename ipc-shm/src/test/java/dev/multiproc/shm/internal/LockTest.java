@@ -191,7 +191,7 @@ class LockTest extends SharedObjectsFixture {
         p.waitFor();
         long dead = p.pid();
         // forge the state a killed holder leaves: its pid in the word (contended), its record beside it
-        var mem = lock.memory();
+        var mem = lock.segment().body();
         mem.set(ValueLayout.JAVA_LONG, LockDescriptor.OWNER_THREAD_OFFSET, 1L);
         mem.set(ValueLayout.JAVA_LONG, LockDescriptor.OWNER_PID_OFFSET, dead);
         mem.set(ValueLayout.JAVA_INT, LockDescriptor.HOLDS_OFFSET, 2);

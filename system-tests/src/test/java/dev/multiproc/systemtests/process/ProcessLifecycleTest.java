@@ -143,11 +143,15 @@ class ProcessLifecycleTest {
         }
     }
 
+    /** @return options whose children's JVM exits at once, before it runs anything */
+    private static ContextOptions childrenThatCannotStart() {
+        return ContextOptions.builder().transport("pipe")
+                .setting("multiproc.jvmOptions", "-XX:+NoSuchOptionInThisJvm").build();
+    }
+
     @Test
     void aJvmThatCannotStartIsReportedAndThePipeEndItWasGivenCloses() throws Exception {
-        ContextOptions options = ContextOptions.builder().transport("pipe")
-                .setting("multiproc.jvmOptions", "-XX:+NoSuchOptionInThisJvm").build();
-        try (Context ctx = Multiproc.context(options)) {
+        try (Context ctx = Multiproc.context(childrenThatCannotStart())) {
             Pipe pipe = ctx.pipe();
             Connection here = pipe.left();
             Connection there = pipe.right();
@@ -164,9 +168,7 @@ class ProcessLifecycleTest {
 
     @Test
     void anEndTheParentUsedItselfStaysOpenWhenTheChildCannotStart() throws Exception {
-        ContextOptions options = ContextOptions.builder().transport("pipe")
-                .setting("multiproc.jvmOptions", "-XX:+NoSuchOptionInThisJvm").build();
-        try (Context ctx = Multiproc.context(options)) {
+        try (Context ctx = Multiproc.context(childrenThatCannotStart())) {
             Pipe pipe = ctx.pipe();
             Connection here = pipe.left();
             Connection there = pipe.right();
