@@ -27,11 +27,13 @@ cp_file="$root/benchmarks/target/classpath.txt"
 # modules resolve to their target/ folders, so nothing needs to be installed in ~/.m2)
 (cd "$root" && mvn -q -B -pl benchmarks -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null)
+# reactor modules come from the jars just packaged, not from ~/.m2: jars as a user's program has
+# them, and the JDK's AOT cache (which children use, and ProcessStartBenchmark trains) takes
+# only jars
 modules=""
 for m in ipc-api ipc-pipe ipc-shm ipc-socket worker-launcher benchmarks; do
-  modules="$modules:$root/$m/target/classes"
+  modules="$modules:$(ls "$root/$m/target/$m"-*.jar | grep -v -e '-sources' -e '-javadoc' | head -1)"
 done
-# reactor modules come from their target/classes, not from ~/.m2
 deps="$(tr ':' '\n' < "$cp_file" | grep -v '/dev/multiproc/' | paste -sd: -)"
 opens="$(sed -n 's:.*<multiproc.jvm.opens>\(.*\)</multiproc.jvm.opens>.*:\1:p' "$root/pom.xml")"
 # shellcheck disable=SC2086

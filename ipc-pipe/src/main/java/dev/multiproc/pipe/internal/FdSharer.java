@@ -177,7 +177,22 @@ final class FdSharer implements EndTransfer {
             }
             return e.end();
         }
-        int fd = FdTaker.take(a.get(ATTR_SHARER), id, d.getPayload().toByteArray(), label, d.getCreatorPid());
+        return take(d);
+    }
+
+    /**
+     * Takes an end from the process that exported it, over its fd sharer, even when that is this
+     * process: what {@link #resolve} does in another process, and what {@link PipeRehearsal} runs.
+     *
+     * @param d the descriptor
+     * @return the end, open in this process
+     * @throws IllegalStateException naming the end, the process and the reason, if it cannot be taken
+     */
+    ChannelConnection take(HandleDescriptor d) {
+        Map<String, String> a = d.getAttributesMap();
+        String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, "pipe end");
+        int fd = FdTaker.take(a.get(ATTR_SHARER), Long.parseLong(a.get(ATTR_ID)), d.getPayload().toByteArray(), label,
+                d.getCreatorPid());
         int maxFrame = ChannelConnection.maxFrameBytesOf(d, ContextSettings.LOCAL_MAX_FRAME_BYTES);
         return ChannelConnection.attached(new PipeChannel(fd, label, maxFrame), d, this);
     }

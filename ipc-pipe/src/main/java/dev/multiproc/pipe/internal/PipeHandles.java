@@ -7,9 +7,15 @@ public final class PipeHandles {
     private PipeHandles() {
     }
 
-    /** Links the native calls of pipe ends and fd passing, and runs a few (see {@link dev.multiproc.spi.HandleResolver#warmUp()}). */
+    /**
+     * Links the native calls of pipe ends and fd passing, and rehearses handing an end over
+     * ({@link PipeRehearsal}; see {@link dev.multiproc.spi.HandleResolver#warmUp()}).
+     */
     public static void warmUp() {
         Libc.warmUp();
+        if (Libc.SUPPORTED) {
+            PipeRehearsal.run();
+        }
     }
 
     /**

@@ -13,13 +13,12 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 
 /**
- * The {@code main} of a child JVM. Reads the {@link Bootstrap} from stdin, takes on the name and
- * parent it gives, starts the {@link ParentWatch}, connects back to the parent
- * ({@link ControlClient}), reads the target and runs it on the main thread, reports how it ended
+ * The {@code main} of a child JVM. Starts the {@link ParentWatch}, reads the {@link Bootstrap}
+ * from stdin, takes on the name and parent it gives, connects back to the parent
+ * ({@link ControlClient}; a spare has connected while it waited), reads the target and runs it
+ * on the main thread, reports how it ended
  * and exits: 0 if it returned, 1 if it threw (stack trace on stderr). {@code System.exit(n)} in
  * the target ends the JVM with n as usual. Like Python's {@code Process} (and a JVM's own
  * {@code main}), the child then waits for the non-daemon threads the target left running before
@@ -40,61 +39,78 @@ public final class ChildMain {
             SpareWarmup.run(); // the start-up path, for the JVM to record in its AOT cache at exit
             System.exit(EXIT_OK);
         }
+        // A FileChannel, not System.in: its blocking read can be woken by close (see ParentWatch).
+        ParentWatch watch = ParentWatch.start(new FileInputStream(FileDescriptor.in).getChannel());
+        System.setIn(InputStream.nullInputStream());
+        ControlClient control = null;
         if (System.getProperty(SpareJvms.SPARE_PROPERTY) != null) {
             System.clearProperty(SpareJvms.SPARE_PROPERTY); // a spare's child sees what a cold child sees
-            SpareWarmup.run();
-            SpareReadiness.report(); // then waits for its bootstrap like any child
+            control = warmSpare(watch);
         }
-        // A FileChannel, not System.in: its blocking read can be woken by close (see ParentWatch).
-        FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
         Bootstrap bootstrap;
         try {
-            bootstrap = ControlFrames.read(Channels.newInputStream(stdin), Bootstrap.parser(), ControlFrames.MAX_BOOTSTRAP_BYTES);
+            bootstrap = watch.next();
         } catch (IOException | RuntimeException e) {
             log().error("cannot read the bootstrap of this child JVM from stdin", e);
             Runtime.getRuntime().halt(EXIT_FAILED);
             return;
         }
-        if (bootstrap == null) { // the parent died before it sent anything
-            Runtime.getRuntime().halt(ParentWatch.ORPHANED_EXIT_STATUS);
-            return;
-        }
         bootstrap.getSystemPropertiesMap().forEach(System::setProperty);
-        System.setIn(InputStream.nullInputStream());
-        ParentWatch.start(stdin, bootstrap.getParentPid());
         ProcessIdentity.initChild(bootstrap.getProcessName(), bootstrap.getDaemon(),
                 ProcessInfo.of(bootstrap.getParentName(), bootstrap.getParentPid(), bootstrap.getParentDaemon()),
                 bootstrap.getProcessAuthkey().toByteArray());
-        int status = run(bootstrap);
+        int status = run(bootstrap, control);
         System.out.flush();
         System.err.flush();
         System.exit(status);
     }
 
-    private static int run(Bootstrap bootstrap) {
-        String self = "process " + bootstrap.getProcessName() + " (pid " + ProcessHandle.current().pid() + ")";
-        ControlClient control;
+    /**
+     * A spare: reads where its parent waits for it, warms up ({@link SpareWarmup}), and then
+     * connects its control channel, which tells the parent it is warm ({@link SpareJvms}).
+     *
+     * @return the connected control channel
+     */
+    private static ControlClient warmSpare(ParentWatch watch) {
         try {
-            control = ControlClient.connect(bootstrap);
+            Bootstrap call = watch.next();
+            SpareWarmup.run();
+            return ControlClient.connect(call);
         } catch (IOException | RuntimeException e) {
-            log().error("{} cannot reach its parent {} (pid {}) on {}", self, bootstrap.getParentName(),
-                    bootstrap.getParentPid(), bootstrap.getControlAddress(), e);
-            return EXIT_FAILED;
+            // a spare that cannot reach its parent is of no use; the parent sees it exit
+            log().debug("spare JVM cannot reach its parent: {}", e.toString());
+            Runtime.getRuntime().halt(EXIT_FAILED);
+            return null;
+        }
+    }
+
+    private static int run(Bootstrap bootstrap, ControlClient connected) {
+        ControlClient control = connected;
+        if (control == null) {
+            try {
+                control = ControlClient.connect(bootstrap);
+            } catch (IOException | RuntimeException e) {
+                log().error("process {} (pid {}) cannot reach its parent {} (pid {}) on {}", bootstrap.getProcessName(),
+                        ProcessHandle.current().pid(), bootstrap.getParentName(), bootstrap.getParentPid(),
+                        bootstrap.getControlAddress(), e);
+                return EXIT_FAILED;
+            }
         }
         Serializer serializer = Serializers.byName(bootstrap.getSerializer());
         Throwable failure = null;
         try {
-            readTarget(bootstrap, serializer, self).run();
+            readTarget(bootstrap, serializer).run();
         } catch (Throwable t) {
             failure = t;
         }
         if (failure != null) {
             printUncaught(bootstrap.getProcessName(), failure);
         }
-        try (control) {
-            control.reportExit(failure, serializer);
+        try (ControlClient c = control) {
+            c.reportExit(failure, serializer);
         } catch (IOException e) {
-            log().error("{} cannot report its exit to its parent", self, e);
+            log().error("process {} (pid {}) cannot report its exit to its parent", bootstrap.getProcessName(),
+                    ProcessHandle.current().pid(), e);
         }
         awaitNonDaemonThreads();
         return failure == null ? EXIT_OK : EXIT_FAILED;
@@ -103,10 +119,21 @@ public final class ChildMain {
     /** Waits until no non-daemon thread but this one is alive (threads may start others meanwhile). */
     private static void awaitNonDaemonThreads() {
         Thread self = Thread.currentThread();
+        ThreadGroup root = self.getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
         while (true) {
-            Thread other = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t != self && !t.isDaemon() && t.isAlive())
-                    .findFirst().orElse(null);
+            // enumerate, not Thread.getAllStackTraces(): no safepoint and no stack walk of every thread
+            Thread[] threads = new Thread[root.activeCount() + 8];
+            int n = root.enumerate(threads, true);
+            Thread other = null;
+            for (int i = 0; i < n && other == null; i++) {
+                Thread t = threads[i];
+                if (t != self && !t.isDaemon() && t.isAlive()) {
+                    other = t;
+                }
+            }
             if (other == null) {
                 return;
             }
@@ -133,18 +160,22 @@ public final class ChildMain {
         return Log.of(ChildMain.class);
     }
 
-    private static ProcessTarget readTarget(Bootstrap bootstrap, Serializer serializer, String self) {
+    private static ProcessTarget readTarget(Bootstrap bootstrap, Serializer serializer) {
         Object target;
         try {
             target = serializer.deserialize(bootstrap.getTarget().toByteArray());
         } catch (RuntimeException e) {
-            throw new SerializationException("cannot read the target of " + self + " (" + bootstrap.getTarget().size()
-                    + " bytes): " + e.getMessage(), e);
+            throw new SerializationException("cannot read the target of " + self(bootstrap) + " ("
+                    + bootstrap.getTarget().size() + " bytes): " + e.getMessage(), e);
         }
         if (!(target instanceof ProcessTarget t)) {
-            throw new SerializationException("the target of " + self + " is a "
+            throw new SerializationException("the target of " + self(bootstrap) + " is a "
                     + (target == null ? "null" : target.getClass().getName()) + ", not a ProcessTarget");
         }
         return t;
+    }
+
+    private static String self(Bootstrap bootstrap) {
+        return "process " + bootstrap.getProcessName() + " (pid " + ProcessHandle.current().pid() + ")";
     }
 }

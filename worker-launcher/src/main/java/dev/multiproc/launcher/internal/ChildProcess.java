@@ -97,19 +97,21 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             byte[] targetBytes = EndHandover.recording(() -> services.serializer().serialize(target), handover);
             ends = handover.getFirst();
             ContextChildren children = ContextChildren.of(services);
-            ControlListener listener = ControlListener.open(services.settings().socketDirectory(), childId);
             List<String> command = spec.childCommand(services.settings().jvmOptions());
             SpareJvms.Spare spare = SpareJvms.of(services).take(command);
             Process p;
             StreamPump out;
             StreamPump err;
-            if (spare != null) { // a JVM of this very command, warm and waiting for a bootstrap
+            ControlListener listener;
+            if (spare != null) { // a JVM of this very command, warm, connected and waiting for a bootstrap
                 p = spare.process();
                 out = spare.out();
                 err = spare.err();
+                listener = spare.control();
                 out.rename("multiproc-stdout-" + name);
                 err.rename("multiproc-stderr-" + name);
             } else {
+                listener = ControlListener.open(services.settings().socketDirectory(), childId);
                 try {
                     p = new ProcessBuilder(command).start();
                 } catch (IOException | RuntimeException e) {

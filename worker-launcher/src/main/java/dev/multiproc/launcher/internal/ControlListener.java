@@ -98,6 +98,11 @@ final class ControlListener implements AutoCloseable {
         return path;
     }
 
+    /** @return the id the child must echo in its Hello */
+    long childId() {
+        return childId;
+    }
+
     /** @return the authkey the child must prove it holds */
     byte[] authkey() {
         return authkey.clone();

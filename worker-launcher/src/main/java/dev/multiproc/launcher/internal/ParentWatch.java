@@ -1,52 +1,111 @@
 package dev.multiproc.launcher.internal;
 
 import dev.multiproc.spi.process.ExitHooks;
+import dev.multiproc.wire.Bootstrap;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.SynchronousQueue;
 
 /**
- * Makes a child JVM exit when its parent dies, even by SIGKILL: the parent holds the write end
- * of the child's stdin and never closes it while alive, so end of file on stdin means the parent
- * is gone ({@code multiproc-parent-watch}). As a backup, {@code multiproc-parent-check} looks
- * every {@value #CHECK_MILLIS} ms whether this process was re-parented (its parent pid changed).
+ * Owns a child JVM's stdin: reads the parent's control frames from it ({@link #next()}), and
+ * makes the JVM exit when its parent dies, even by SIGKILL: the parent holds the write end of
+ * the child's stdin and never closes it while alive, so end of file on stdin means the parent is
+ * gone ({@code multiproc-parent-watch}). As a backup, {@code multiproc-parent-check} looks every
+ * {@value #CHECK_MILLIS} ms whether this process was re-parented (its parent pid changed).
  * Either way the child halts at once, without shutdown hooks: its own children notice in turn.
+ * Started first thing in {@code main}, so a spare that waits for its target already watches.
  *
- * <p>At a normal exit the last exit step ({@link ExitHooks.Phase#RELEASE}) closes stdin: a thread blocked in a native read
- * would otherwise hold up the JVM's exit by 300 ms (HotSpot waits that long for threads in
- * native code before it exits).
+ * <p>The parent writes a spare's call (where to connect while warm) and then the bootstrap, or
+ * only the bootstrap to a cold child; nothing after the bootstrap, which ends the frames read
+ * here (anything later is discarded).
+ *
+ * <p>At a normal exit the last exit step ({@link ExitHooks.Phase#RELEASE}) closes stdin: a thread
+ * blocked in a native read would otherwise hold up the JVM's exit by 300 ms (HotSpot waits that
+ * long for threads in native code before it exits).
  */
 final class ParentWatch {
     /** Exit status of a child whose parent is gone (nobody is left to read it). */
     static final int ORPHANED_EXIT_STATUS = 1;
     private static final long CHECK_MILLIS = 500;
 
-    private ParentWatch() {
+    /** A frame read, or why none could be. */
+    private record Read(Bootstrap frame, IOException failure) {
+    }
+
+    private final FileChannel stdin;
+    private final SynchronousQueue<Read> frames = new SynchronousQueue<>();
+
+    private ParentWatch(FileChannel stdin) {
+        this.stdin = stdin;
     }
 
     /**
-     * @param stdin     the child's stdin, after the bootstrap was read from it
-     * @param parentPid the parent's pid, from the bootstrap
+     * @param stdin this JVM's stdin, not yet read
+     * @return the watch, its threads started
      */
-    static void start(FileChannel stdin, long parentPid) {
-        ExitHooks.register(ExitHooks.Phase.RELEASE, () -> {
-            try {
-                stdin.close(); // wakes the watcher, which then returns quietly
-            } catch (IOException e) {
-                // Exiting anyway.
-            }
-        });
-        Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(() -> watchStdin(stdin));
+    static ParentWatch start(FileChannel stdin) {
+        ParentWatch watch = new ParentWatch(stdin);
+        ExitHooks.register(ExitHooks.Phase.RELEASE, watch::closeStdin);
+        long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(watch::watchStdin);
         Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> checkParent(parentPid));
+        return watch;
     }
 
-    private static void watchStdin(FileChannel stdin) {
-        ByteBuffer discard = ByteBuffer.allocate(256);
+    /**
+     * Waits for the parent's next control frame.
+     *
+     * @return the frame (a spare's call, or the bootstrap: one with a process name)
+     * @throws IOException if stdin held something else than a frame
+     */
+    Bootstrap next() throws IOException {
+        Read read;
         try {
+            read = frames.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the parent's bootstrap", e);
+        }
+        if (read.failure() != null) {
+            throw read.failure();
+        }
+        return read.frame();
+    }
+
+    private void closeStdin() {
+        try {
+            stdin.close(); // wakes the watcher, which then returns quietly
+        } catch (IOException e) {
+            // Exiting anyway.
+        }
+    }
+
+    private void watchStdin() {
+        try {
+            InputStream in = Channels.newInputStream(stdin);
+            Bootstrap frame;
+            do {
+                try {
+                    frame = ControlFrames.read(in, Bootstrap.parser(), ControlFrames.MAX_BOOTSTRAP_BYTES);
+                } catch (ClosedChannelException closedAtExit) {
+                    throw closedAtExit;
+                } catch (IOException e) {
+                    frames.put(new Read(null, e));
+                    return; // main reports it and exits
+                }
+                if (frame == null) {
+                    break; // end of file: the parent is gone
+                }
+                frames.put(new Read(frame, null));
+            } while (frame.getProcessName().isEmpty());
+            ByteBuffer discard = ByteBuffer.allocate(256);
             while (stdin.read(discard.clear()) >= 0) {
                 // The parent writes nothing after the bootstrap; anything else is ignored.
             }
@@ -54,6 +113,8 @@ final class ParentWatch {
             return; // this JVM is exiting: closed by the shutdown hook
         } catch (IOException e) {
             // A broken pipe means the same as end of file: the parent is gone.
+        } catch (InterruptedException e) {
+            return; // nobody interrupts this thread
         }
         Runtime.getRuntime().halt(ORPHANED_EXIT_STATUS);
     }

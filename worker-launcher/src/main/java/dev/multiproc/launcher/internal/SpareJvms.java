@@ -1,10 +1,15 @@
 package dev.multiproc.launcher.internal;
 
+import com.google.protobuf.ByteString;
+import dev.multiproc.ProcessInfo;
 import dev.multiproc.spi.ContextServices;
+import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.wait.Timers;
+import dev.multiproc.wire.Bootstrap;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,11 +19,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The warm spare JVMs of one context: child JVMs started ahead with exactly the command a child
- * would get, which load and compile the library's start-up path ({@link SpareWarmup}) and then
- * wait, using no CPU, for a bootstrap on their stdin. {@code start()} hands its bootstrap to a
+ * would get, which load and compile the library's start-up path ({@link SpareWarmup}), connect
+ * their control channel back to this JVM (which marks them warm) and then wait, using no CPU, for
+ * a bootstrap on their stdin. The control channel is kept for the child a spare becomes, so a
+ * hand-over is one frame on the spare's stdin. {@code start()} hands its bootstrap to a
  * spare of the same command instead of starting a JVM, and a new spare starts behind it. A spare
  * is a {@link ChildMain} that has not been told who it is: until then it is nobody's child (not
  * in {@code activeChildren()}), and it exits when this JVM dies, like any child (end of its
@@ -37,24 +45,31 @@ public final class SpareJvms implements AutoCloseable {
     static final int MAX_BUSY_CHECKS = 40;
     private static final Map<ContextServices, SpareJvms> BY_CONTEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
+    private static final AtomicLong SPARE_IDS = new AtomicLong();
+
     private final int perCommand;
+    private final Path socketDirectory;
     private final SpareReadiness readiness = new SpareReadiness();
     /** Spares ready or starting, by the command a child of theirs would have (guarded by this). */
     private final Map<List<String>, ArrayDeque<Spare>> ready = new HashMap<>();
     private final Map<List<String>, Integer> starting = new HashMap<>();
     private boolean closed;
 
-    /** A started spare: its process and the pumps already copying its output. */
     /**
+     * A started spare: its process, the pumps already copying its output, and the listener its
+     * control channel connects to once it is warm (and which then holds that channel).
+     *
      * @param process the spare's JVM
      * @param out     the pump of its stdout
      * @param err     the pump of its stderr
+     * @param control its control channel's listener
      */
-    record Spare(Process process, StreamPump out, StreamPump err) {
+    record Spare(Process process, StreamPump out, StreamPump err, ControlListener control) {
     }
 
-    private SpareJvms(int perCommand) {
+    private SpareJvms(int perCommand, Path socketDirectory) {
         this.perCommand = perCommand;
+        this.socketDirectory = socketDirectory;
     }
 
     /**
@@ -67,7 +82,7 @@ public final class SpareJvms implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
-            SpareJvms created = new SpareJvms(services.settings().spares());
+            SpareJvms created = new SpareJvms(services.settings().spares(), services.settings().socketDirectory());
             services.onClose(created); // throws IllegalStateException if the context is closed
             BY_CONTEXT.put(services, created);
             return created;
@@ -208,13 +223,7 @@ public final class SpareJvms implements AutoCloseable {
             }
         }
         try {
-            List<String> spareCommand = new ArrayList<>(command);
-            spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");
-            Process p = new ProcessBuilder(spareCommand).start();
-            long pid = p.pid();
-            spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + pid),
-                    StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + pid,
-                            SpareReadiness.MARKER, () -> readiness.ready(pid)));
+            spare = launch(command);
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot start a spare JVM with {}: {}", command, e.toString());
         }
@@ -229,6 +238,42 @@ public final class SpareJvms implements AutoCloseable {
         if (spare != null && !keep) {
             kill(List.of(spare));
         }
+    }
+
+    /**
+     * Starts a spare JVM and sends it its call (a {@link Bootstrap} without a process name: where
+     * to connect, with which key). Once it has warmed up it connects; its control thread then
+     * marks it ready and ends.
+     */
+    private Spare launch(List<String> command) throws IOException {
+        ControlListener listener = ControlListener.open(socketDirectory, SPARE_IDS.incrementAndGet());
+        Process p;
+        try {
+            List<String> spareCommand = new ArrayList<>(command);
+            spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");
+            p = new ProcessBuilder(spareCommand).start();
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+        long pid = p.pid();
+        Spare spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + pid),
+                StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + pid), listener);
+        p.onExit().thenRun(listener::abandon);
+        ProcessInfo self = ProcessIdentity.current();
+        try {
+            ControlFrames.write(p.getOutputStream(), Bootstrap.newBuilder().setParentName(self.name())
+                    .setParentPid(self.pid()).setChildId(listener.childId()).setControlAddress(listener.path().toString())
+                    .setAuthkey(ByteString.copyFrom(listener.authkey())).build());
+        } catch (IOException e) {
+            LOG.debug("spare JVM (pid {}) exited before its call: {}", pid, e.toString());
+        }
+        Thread.ofPlatform().daemon().name("multiproc-spare-control-" + pid).start(() -> {
+            if (listener.awaitChild(pid) != null) {
+                readiness.ready(pid);
+            }
+        });
+        return spare;
     }
 
     /** Kills the spares left; later takes find none. */
@@ -247,6 +292,7 @@ public final class SpareJvms implements AutoCloseable {
     private static void kill(List<Spare> spares) {
         for (Spare s : spares) {
             s.process().toHandle().destroyForcibly();
+            s.control().abandon();
         }
         for (Spare s : spares) {
             try {

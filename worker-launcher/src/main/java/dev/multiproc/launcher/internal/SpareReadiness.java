@@ -1,23 +1,14 @@
 package dev.multiproc.launcher.internal;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * How a spare JVM says it has warmed up: the first bytes it writes to its stderr are
- * {@link #MARKER}, which the parent's stderr pump of that spare takes out of the stream instead
- * of copying them ({@link StreamPump}). Until then a spare is not handed out: a child given to a
- * spare still warming would wait for the warm-up. No file, no socket: nothing is left behind by a
- * parent that is killed. Thread-safe.
+ * Which spare JVMs have warmed up: a spare connects its control channel only once warm
+ * ({@link SpareJvms}), and until then it is not handed out: a child given to a spare still
+ * warming would wait for the warm-up. Thread-safe.
  */
 final class SpareReadiness {
-    /** What a warm spare writes first on its stderr. */
-    static final byte[] MARKER = "\u0000multiproc-spare-warm\u0000\n".getBytes(StandardCharsets.US_ASCII);
-
     private final Set<Long> ready = new HashSet<>();
     private boolean closed;
 
@@ -60,17 +51,5 @@ final class SpareReadiness {
     synchronized void close() {
         closed = true;
         notifyAll();
-    }
-
-    /** Called by a spare once warm, before anything else is written to its stderr. */
-    static void report() {
-        try {
-            @SuppressWarnings("resource") // stderr itself stays open
-            FileOutputStream err = new FileOutputStream(FileDescriptor.err);
-            err.write(MARKER);
-            err.flush();
-        } catch (IOException e) {
-            // never handed out then; killed with its context
-        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.multiproc.launcher.internal;
 
-
 import dev.multiproc.spi.log.Log;
 
 import java.io.IOException;
@@ -8,7 +7,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.function.Supplier;
 
 /**
@@ -41,39 +39,16 @@ final class StreamPump {
      * @return a started pump
      */
     static StreamPump start(InputStream from, Supplier<PrintStream> to, String name) {
-        return start(from, to, name, null, null);
-    }
-
-    /**
-     * @param from     the child's stream
-     * @param to       where it goes, looked up per chunk
-     * @param name     thread name
-     * @param marker   bytes that, if the stream starts with them, are taken out and reported; or null
-     * @param onMarker run when the stream started with the marker
-     * @return a started pump
-     */
-    static StreamPump start(InputStream from, Supplier<PrintStream> to, String name, byte[] marker, Runnable onMarker) {
         StreamPump[] pump = new StreamPump[1];
-        Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> pump[0].pump(from, to, name, marker, onMarker));
+        Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> pump[0].pump(from, to, name));
         pump[0] = new StreamPump(t);
         t.start();
         return pump[0];
     }
 
-    private void pump(InputStream from, Supplier<PrintStream> to, String name, byte[] marker, Runnable onMarker) {
+    private void pump(InputStream from, Supplier<PrintStream> to, String name) {
         byte[] buffer = new byte[CHUNK];
         try (from) {
-            if (marker != null) {
-                byte[] head = from.readNBytes(marker.length);
-                if (Arrays.equals(head, marker)) {
-                    onMarker.run();
-                } else if (head.length > 0) { // not a marker: output like any other
-                    keep(head, head.length);
-                    PrintStream out = to.get();
-                    out.write(head, 0, head.length);
-                    out.flush();
-                }
-            }
             for (int n; (n = from.read(buffer)) >= 0; ) {
                 keep(buffer, n);
                 PrintStream out = to.get();
