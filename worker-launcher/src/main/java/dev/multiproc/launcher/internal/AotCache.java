@@ -5,11 +5,15 @@ import dev.multiproc.spi.log.Log;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * seen half-written. Only class and module paths of jar files qualify (the JVM's rule).
  *
  * <p>Caches live in {@value #DIRECTORY_PROPERTY} (default {@code $XDG_CACHE_HOME/multiproc/aot},
- * else {@code ~/.cache/multiproc/aot}, 0700); {@code -D}{@value #SETTING}{@code =false} turns
- * this off. Thread-safe.
+ * else {@code ~/.cache/multiproc/aot}, 0700), at most {@value #MAX_CACHES} of them: before a
+ * training run the least recently used beyond that are deleted, and partial caches of training
+ * runs that died. {@code -D}{@value #SETTING}{@code =false} turns this off. Thread-safe.
  */
 final class AotCache {
     private static final Log LOG = Log.of(AotCache.class);
@@ -41,6 +46,12 @@ final class AotCache {
     /** System property that makes a {@link ChildMain} a training run. */
     static final String TRAINING_PROPERTY = "multiproc.aotTraining";
     private static final long TRAINING_TIMEOUT_SECONDS = 300;
+    /** Caches kept in the directory: each is 20-60 MB, and every changed jar makes a new one. */
+    static final int MAX_CACHES = 8;
+    /** A partial cache this old was left by a training run that died (its timeout is far shorter). */
+    static final long STALE_PARTIAL_MILLIS = 2 * TRAINING_TIMEOUT_SECONDS * 1000;
+    /** Caches whose time this JVM has set since it started, so each is touched once. */
+    private static final Set<Path> TOUCHED = ConcurrentHashMap.newKeySet();
     /** The JVM reports a cache it cannot use on these log tags: a child must stay quiet. */
     private static final List<String> QUIET = List.of("-Xlog:aot=off", "-Xlog:cds=off");
     private static final Set<String> TRAINING = ConcurrentHashMap.newKeySet();
@@ -63,6 +74,9 @@ final class AotCache {
         Path dir = directory();
         Path cache = dir.resolve(key + ".aot");
         if (Files.isRegularFile(cache)) {
+            if (TOUCHED.add(cache)) {
+                touch(cache);
+            }
             List<String> with = new ArrayList<>(command);
             with.addAll(1, QUIET);
             with.add(1, "-XX:AOTCache=" + cache);
@@ -125,7 +139,57 @@ final class AotCache {
         return base.resolve("multiproc").resolve("aot");
     }
 
+    /** Marks a cache as used now: the least recently used go first ({@link #prune}). */
+    private static void touch(Path cache) {
+        try {
+            Files.setLastModifiedTime(cache, FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException e) {
+            LOG.debug("cannot touch the AOT cache {}: {}", cache, e.toString());
+        }
+    }
+
+    /**
+     * Deletes all but the {@code keep} most recently used caches of the directory, and partial
+     * caches left by training runs that died. A child that was just given a deleted cache starts
+     * without one (the JVM's rule for a missing cache), nothing worse.
+     *
+     * @param dir       the cache directory
+     * @param keep      how many caches to keep
+     * @param nowMillis the time now
+     * @return how many files were deleted
+     */
+    static int prune(Path dir, int keep, long nowMillis) {
+        List<Path> caches = new ArrayList<>();
+        int deleted = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".aot")) {
+                    caches.add(f);
+                } else if (name.endsWith(".tmp") && nowMillis - modified(f) > STALE_PARTIAL_MILLIS) {
+                    deleted += Files.deleteIfExists(f) ? 1 : 0;
+                }
+            }
+            caches.sort(Comparator.comparingLong(AotCache::modified).reversed());
+            for (Path old : caches.subList(Math.min(keep, caches.size()), caches.size())) {
+                deleted += Files.deleteIfExists(old) ? 1 : 0;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("cannot prune the AOT caches in {}: {}", dir, e.toString());
+        }
+        return deleted;
+    }
+
+    private static long modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            return 0; // gone meanwhile: first to go, which deletes nothing
+        }
+    }
+
     private static void train(List<String> command, Path dir, Path cache) {
+        prune(dir, MAX_CACHES - 1, System.currentTimeMillis()); // room for the one trained now
         Path partial = dir.resolve(cache.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

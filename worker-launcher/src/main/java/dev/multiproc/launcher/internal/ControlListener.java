@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -145,12 +146,15 @@ final class ControlListener implements AutoCloseable {
                 new HandshakeSteps(HandshakeSteps.Role.SERVER, authkey, who).run(link, HandshakeSteps.DEFAULT_TIMEOUT_NANOS);
                 byte[] hello = link.receive((int) ControlFrames.MAX_HELLO_BYTES, Math.max(1, deadline - System.nanoTime()));
                 checkHello(hello == null ? null : Hello.parseFrom(hello), expectedPid);
-                link.send(Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build().toByteArray());
             }
             channel.configureBlocking(true);
+            // In before the answer: a child that has its answer may run, report and exit at once,
+            // and its exit (abandon) must find it in, not a listener still waiting.
             if (child.complete(channel)) {
                 candidates.remove(channel);
                 close(); // the child is in: the socket file is no longer needed, and the accept loop ends
+                ControlFrames.write(Channels.newOutputStream(channel),
+                        Hello.newBuilder().setChildId(childId).setPid(ProcessHandle.current().pid()).build());
                 return;
             }
         } catch (AuthenticationException e) {

@@ -51,8 +51,9 @@ final class ControlRehearsal {
                     .setAuthkey(ByteString.copyFrom(listener.authkey())).build();
             try (ControlClient client = ControlClient.connect(bootstrap)) {
                 client.reportExit(i % 10 == 0 ? new IllegalStateException("rehearsed failure") : null, serializer);
-            } finally {
-                listener.abandon(); // ends the accept loop if the client never got in
+            } catch (IOException | RuntimeException e) {
+                listener.abandon(); // ends the accept loop: the client never got in
+                throw e;
             }
             try {
                 if (exit.get(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS) == null) {
