@@ -13,6 +13,7 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 
 /**
  * The {@code main} of a child JVM. Starts the {@link ParentWatch}, reads the {@link Bootstrap}
@@ -74,8 +75,11 @@ public final class ChildMain {
     private static ControlClient warmSpare(ParentWatch watch) {
         try {
             Bootstrap call = watch.next();
+            watch.deleteIfOrphaned(Path.of(call.getControlAddress()));
             SpareWarmup.run();
-            return ControlClient.connect(call);
+            ControlClient control = ControlClient.connect(call);
+            watch.deleteIfOrphaned(null); // in: the parent has deleted it
+            return control;
         } catch (IOException | RuntimeException e) {
             // a spare that cannot reach its parent is of no use; the parent sees it exit
             log().debug("spare JVM cannot reach its parent: {}", e.toString());

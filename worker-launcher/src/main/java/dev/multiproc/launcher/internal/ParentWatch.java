@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.SynchronousQueue;
@@ -41,6 +43,8 @@ final class ParentWatch {
 
     private final FileChannel stdin;
     private final SynchronousQueue<Read> frames = new SynchronousQueue<>();
+    /** A socket file the parent made for this JVM and would delete, had it not died; or null. */
+    private volatile Path parentsFile;
 
     private ParentWatch(FileChannel stdin) {
         this.stdin = stdin;
@@ -55,7 +59,7 @@ final class ParentWatch {
         ExitHooks.register(ExitHooks.Phase.RELEASE, watch::closeStdin);
         long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(watch::watchStdin);
-        Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> checkParent(parentPid));
+        Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> watch.checkParent(parentPid));
         return watch;
     }
 
@@ -77,6 +81,27 @@ final class ParentWatch {
             throw read.failure();
         }
         return read.frame();
+    }
+
+    /**
+     * @param file a file the parent deletes once this JVM is in (a spare's control socket), which
+     *             this JVM deletes itself if the parent dies first; null once it is in
+     */
+    void deleteIfOrphaned(Path file) {
+        parentsFile = file;
+    }
+
+    /** The parent is gone: nobody is left to read an exit status, or to clean up after this JVM. */
+    private void orphaned() {
+        Path file = parentsFile;
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException | RuntimeException e) {
+                // the parent's successors sweep it (its name names the dead parent)
+            }
+        }
+        Runtime.getRuntime().halt(ORPHANED_EXIT_STATUS);
     }
 
     private void closeStdin() {
@@ -116,15 +141,15 @@ final class ParentWatch {
         } catch (InterruptedException e) {
             return; // nobody interrupts this thread
         }
-        Runtime.getRuntime().halt(ORPHANED_EXIT_STATUS);
+        orphaned();
     }
 
-    private static void checkParent(long parentPid) {
+    private void checkParent(long parentPid) {
         Duration period = Duration.ofMillis(CHECK_MILLIS);
         while (true) {
             Optional<ProcessHandle> parent = ProcessHandle.current().parent();
             if (parent.isEmpty() || parent.get().pid() != parentPid || !parent.get().isAlive()) {
-                Runtime.getRuntime().halt(ORPHANED_EXIT_STATUS);
+                orphaned();
             }
             try {
                 Thread.sleep(period); // a periodic check, not a synchronization
