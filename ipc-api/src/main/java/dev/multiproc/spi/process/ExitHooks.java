@@ -66,10 +66,14 @@ public final class ExitHooks {
     }
 
     private static void runAll() {
+        // loops, not lambdas: a lambda's call site is linked the first time it runs, here at the
+        // exit of every child, on the way to its exit status
         Map<Phase, List<Runnable>> snapshot = new EnumMap<>(Phase.class);
         synchronized (ExitHooks.class) {
             running = true;
-            ACTIONS.forEach((phase, actions) -> snapshot.put(phase, List.copyOf(actions)));
+            for (Map.Entry<Phase, List<Runnable>> e : ACTIONS.entrySet()) {
+                snapshot.put(e.getKey(), List.copyOf(e.getValue()));
+            }
         }
         for (Map.Entry<Phase, List<Runnable>> e : snapshot.entrySet()) {
             for (Runnable action : e.getValue()) {

@@ -2,6 +2,7 @@ package dev.multiproc.launcher.internal;
 
 import dev.multiproc.ProcessTarget;
 import dev.multiproc.Serializer;
+import dev.multiproc.launcher.pool.internal.WorkerLoop;
 import dev.multiproc.launcher.pool.internal.WorkerWarmup;
 import dev.multiproc.spi.Providers;
 import dev.multiproc.spi.Serializers;
@@ -14,6 +15,7 @@ import dev.multiproc.wire.Hello;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectStreamClass;
 import java.io.Serializable;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -61,6 +63,9 @@ final class SpareWarmup {
         step(failed, () -> System.getLogger("java.lang.Runtime").isLoggable(System.Logger.Level.DEBUG));
         step(failed, Providers::warmUpHandleResolvers);
         step(failed, () -> WorkerWarmup.run(Serializer.standard()));
+        // the serialization descriptor of a pool worker's target (its fields, its constructor
+        // for deserialization), which reading a WorkerLoop otherwise works out in the child
+        step(failed, () -> ObjectStreamClass.lookup(WorkerLoop.class));
         awaitQuietCompiler();
         // The warm-up's garbage grew the heap (G1 starts at 1/64 of the machine's memory); a full
         // collection hands most of it back, so a waiting spare holds less memory (here: 83 MB
