@@ -112,4 +112,37 @@ class SpareProcessTest {
             assertThat(spares()).as("spares(0) keeps none").isEmpty();
         }
     }
+
+    @Test
+    void aSpareWarmingWhenItsParentIsKilledExitsAndLeavesNoSocketFile() throws Exception {
+        try (Context ctx = contextWithSpares(0)) {
+            SharedLong sparePid = ctx.sharedLong(0);
+            SharedLong socketFiles = ctx.sharedLong(-1);
+            IpcProcess parent = ctx.process("parent-of-a-spare", () -> {
+                Context inner = contextWithSpares(1); // never closed: this process is killed first
+                WarmSpares.awaitWarm(inner, Duration.ofMillis(1)); // starts a spare, does not wait for it
+                long pid = await().atMost(WAIT).until(() -> ProcessHandle.current().children().findFirst(),
+                        java.util.Optional::isPresent).orElseThrow().pid();
+                socketFiles.set(ownSocketFiles(ProcessHandle.current().pid()).size());
+                sparePid.set(pid);
+                Thread.sleep(Long.MAX_VALUE); // killed below
+            }).start();
+            long spare = await().atMost(WAIT).until(sparePid::get, pid -> pid != 0);
+            long parentPid = parent.pid();
+            assertThat(socketFiles.get()).as("the spare's control socket, while it warms").isEqualTo(1);
+
+            parent.kill();
+            assertThat(parent.join(WAIT)).isTrue();
+            await().atMost(WAIT).until(() -> ProcessHandle.of(spare).map(ProcessHandle::isAlive).orElse(false), alive -> !alive);
+            assertThat(ownSocketFiles(parentPid)).as("socket files of the killed parent").isEmpty();
+        }
+    }
+
+    /** @return the control socket files a process made in the socket directory */
+    private static List<java.nio.file.Path> ownSocketFiles(long pid) throws java.io.IOException {
+        java.nio.file.Path dir = dev.multiproc.spi.process.PrivateDirectory.defaultDirectory();
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("multiproc-ctl-" + pid + "-")).toList();
+        }
+    }
 }

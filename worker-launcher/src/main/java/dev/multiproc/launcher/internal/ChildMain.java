@@ -13,7 +13,6 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -81,10 +80,9 @@ public final class ChildMain {
     private static ControlClient warmSpare(ParentWatch watch) {
         try {
             Bootstrap call = watch.next();
-            watch.deleteIfOrphaned(Path.of(call.getControlAddress()));
             SpareWarmup.run();
             ControlClient control = ControlClient.connect(call);
-            watch.deleteIfOrphaned(null); // in: the parent has deleted it
+            watch.connected();
             return control;
         } catch (IOException | RuntimeException e) {
             // a spare that cannot reach its parent is of no use; the parent sees it exit

@@ -43,7 +43,7 @@ final class ParentWatch {
 
     private final FileChannel stdin;
     private final SynchronousQueue<Read> frames = new SynchronousQueue<>();
-    /** A socket file the parent made for this JVM and would delete, had it not died; or null. */
+    /** The socket file a spare's call named, until the spare is in (the parent then deletes it); or null. */
     private volatile Path parentsFile;
 
     private ParentWatch(FileChannel stdin) {
@@ -83,12 +83,9 @@ final class ParentWatch {
         return read.frame();
     }
 
-    /**
-     * @param file a file the parent deletes once this JVM is in (a spare's control socket), which
-     *             this JVM deletes itself if the parent dies first; null once it is in
-     */
-    void deleteIfOrphaned(Path file) {
-        parentsFile = file;
+    /** A spare's control channel is in: the parent has deleted the socket file its call named. */
+    void connected() {
+        parentsFile = null;
     }
 
     /** The parent is gone: nobody is left to read an exit status, or to clean up after this JVM. */
@@ -127,6 +124,11 @@ final class ParentWatch {
                 }
                 if (frame == null) {
                     break; // end of file: the parent is gone
+                }
+                if (frame.getProcessName().isEmpty() && !frame.getControlAddress().isEmpty()) {
+                    // a spare's call: the parent deletes that socket file once the spare is in,
+                    // and this JVM must if the parent dies first (set before anyone can see it)
+                    parentsFile = Path.of(frame.getControlAddress());
                 }
                 frames.put(new Read(frame, null));
             } while (frame.getProcessName().isEmpty());
