@@ -9,10 +9,12 @@ import dev.multiproc.wire.TaskBatch;
 import dev.multiproc.wire.WorkerReport;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The pool worker's part of a spare JVM's warm-up: a {@link WorkerRuntime} runs batches of a
- * small map over an in-memory channel, as a worker's first {@code map} would, so that a spare
+ * The pool worker's part of a spare JVM's warm-up: a {@link WorkerRuntime} runs batches of
+ * small maps over an in-memory channel, as a worker's first {@code map} would, so that a spare
  * that becomes a pool worker starts with its task loop, task decoding and result encoding
  * compiled. Its reports are read back and dropped.
  */
@@ -30,14 +32,23 @@ public final class WorkerWarmup {
      * @throws IllegalStateException if it fails (the spare is then only colder)
      */
     public static void run(Serializer serializer) {
-        SerializableFunction<Integer, Integer> square = x -> x * x;
-        byte[] function = serializer.serialize(square);
-        PackedValues.Writer inputs = new PackedValues.Writer(ITEMS * 16);
-        for (int i = 0; i < ITEMS; i++) {
-            inputs.add(serializer.serialize(i));
+        // Several functions and input types, not one: code the JIT compiled having seen a single
+        // function class (or only Integer inputs) would trap and be recompiled when the user's
+        // function, or another value type, first comes.
+        List<SerializableFunction<Object, Object>> functions = List.of(x -> x, x -> x.hashCode(), String::valueOf);
+        List<List<Object>> inputSets = List.of(List.of(1, 2, 3), List.of(1L, 2L), List.of("a", "bb"), List.of(1.5, 2.5));
+        List<ByteString> fns = new ArrayList<>();
+        for (SerializableFunction<Object, Object> f : functions) {
+            fns.add(ByteString.copyFrom(serializer.serialize(f)));
         }
-        ByteString packed = ByteString.copyFrom(inputs.toByteArray());
-        ByteString fn = ByteString.copyFrom(function);
+        List<ByteString> packedSets = new ArrayList<>();
+        for (List<Object> values : inputSets) {
+            PackedValues.Writer inputs = new PackedValues.Writer(ITEMS * 16);
+            for (int i = 0; i < ITEMS; i++) {
+                inputs.add(serializer.serialize(values.get(i % values.size())));
+            }
+            packedSets.add(ByteString.copyFrom(inputs.toByteArray()));
+        }
         TaskChannel channel = new TaskChannel() {
             private int sent;
 
@@ -47,7 +58,9 @@ public final class WorkerWarmup {
                     throw new ConnectionClosedException("warm-up done");
                 }
                 sent++;
-                Task task = Task.newBuilder().setTaskId(sent).setFunction(fn).setFunctionId(1).setPackedInputs(packed).build();
+                int f = sent % fns.size();
+                Task task = Task.newBuilder().setTaskId(sent).setFunction(fns.get(f)).setFunctionId(f + 1)
+                        .setPackedInputs(packedSets.get(sent % packedSets.size())).build();
                 return TaskBatch.newBuilder().addTasks(task).build().toByteArray();
             }
 
