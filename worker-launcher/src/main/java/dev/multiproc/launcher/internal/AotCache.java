@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * never used stale: a changed jar or option is another cache. The first time a command is seen
  * without a cache, one training child ({@link ChildMain} with {@code -Dmultiproc.aotTraining},
  * which runs {@link SpareWarmup} and exits) writes it in the background, once per command and
- * JVM; later children use it. The training runs under {@code /bin/sh}, which moves the finished
+ * JVM, at the lowest CPU priority ({@code nice -n 19}); later children use it. The training
+ * runs under {@code /bin/sh}, which moves the finished
  * cache into place, so it completes even if this JVM has exited meanwhile, and a cache is never
  * seen half-written. Only class and module paths of jar files qualify (the JVM's rule).
  *
@@ -214,7 +215,11 @@ final class AotCache {
         Path partial = dir.resolve(cache.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            List<String> training = new ArrayList<>(List.of(SHELL, "-c", "\"$@\" && mv -f \"$AOT_PARTIAL\" \"$AOT_CACHE\"", "aot"));
+            // at the lowest CPU priority: the training run takes seconds of CPU, which the
+            // children it is made for would otherwise lose (a first Pool(2) took 1.3 s beside it)
+            List<String> training = new ArrayList<>(List.of(SHELL, "-c",
+                    "{ if command -v nice >/dev/null 2>&1; then nice -n 19 \"$@\"; else \"$@\"; fi; }"
+                            + " && mv -f \"$AOT_PARTIAL\" \"$AOT_CACHE\"", "aot"));
             int afterJava = training.size() + 1; // the shell's words, then java, then its options
             training.addAll(command);
             training.addAll(afterJava, QUIET);
