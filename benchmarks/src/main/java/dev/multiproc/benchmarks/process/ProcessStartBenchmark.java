@@ -30,9 +30,8 @@ import java.util.stream.Stream;
  * (the target connects to a Unix-domain socket of the parent and sends one byte), and
  * {@code start(); join()} of a no-op target. Baseline in the same run: a raw JDK
  * {@link ProcessBuilder} starting the same {@code java} with the same options and class path
- * and a {@code main} that sends the same byte. Variants of the child's JVM options, set through
- * {@code -Dmultiproc.jvmOptions}: lean flags, a dynamic AppCDS archive, and a JDK 25 AOT cache
- * (JEP 483/514) trained by one child run.
+ * and a {@code main} that sends the same byte. Children with and without the launcher's automatic
+ * JDK 25 AOT cache (trained first, into a directory of this run's own), and with lean JVM flags.
  *
  * <p>Run: {@code flock /tmp/bench.lock java <opens> -cp <benchmarks class path>
  * dev.multiproc.benchmarks.process.ProcessStartBenchmark [samples]}. Prints a Markdown table.
@@ -69,34 +68,27 @@ public final class ProcessStartBenchmark {
     }
 
     private void run() throws Exception {
-        Path aot = work.resolve("child.aot");
-        Path jsa = work.resolve("child.jsa");
         String lean = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1";
-        String cds = "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + jsa;
-        String aotCache = "-XX:AOTCache=" + aot;
         List<Case> cases = List.of(
-                new Case(Kind.RAW, "", 0),
-                new Case(Kind.READY, "", 0),
-                new Case(Kind.READY, "", 1),
-                new Case(Kind.READY_PIPE, "", 0),
-                new Case(Kind.READY_PIPE, "", 1),
-                new Case(Kind.JOIN, "", 0),
-                new Case(Kind.JOIN, "", 1),
-                new Case(Kind.READY, lean, 0),
-                new Case(Kind.READY, cds, 0),
-                new Case(Kind.RAW, aotCache, 0),
-                new Case(Kind.READY, aotCache, 0),
-                new Case(Kind.JOIN, aotCache, 0),
-                new Case(Kind.READY, lean + " " + aotCache, 0),
-                new Case(Kind.READY, aotCache, 1));
+                new Case(Kind.RAW, "", 0, false),
+                new Case(Kind.READY, "", 0, true),
+                new Case(Kind.READY, "", 0, false),
+                new Case(Kind.READY, "", 1, true),
+                new Case(Kind.READY, "", 1, false),
+                new Case(Kind.READY_PIPE, "", 0, true),
+                new Case(Kind.READY_PIPE, "", 1, true),
+                new Case(Kind.JOIN, "", 0, true),
+                new Case(Kind.JOIN, "", 0, false),
+                new Case(Kind.JOIN, "", 1, true),
+                new Case(Kind.READY, lean, 0, true));
+        Path aotDirectory = work.resolve("aot");
+        System.setProperty(AOT_DIRECTORY, aotDirectory.toString()); // a cache of this run's own
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             server.configureBlocking(false);
-            // Archives first: dynamic AppCDS is written at the exit of the first run with
-            // AutoCreateSharedArchive; the JDK 25 AOT cache (JEP 514 one-step training) at the
-            // exit of the training child.
-            sample(server, new Case(Kind.READY, cds, 0));
-            sample(server, new Case(Kind.READY, "-XX:AOTCacheOutput=" + aot, 0));
+            // The automatic AOT cache first: the first child starts its training in the background.
+            sample(server, new Case(Kind.READY, "", 0, true));
+            awaitAotCache(aotDirectory);
             // Rounds of one sample per case, so that the noise of a shared 2-CPU machine (and
             // this JVM's own warm-up) spreads over all cases alike.
             double[][] ms = new double[cases.size()][samples];
@@ -110,8 +102,9 @@ public final class ProcessStartBenchmark {
             }
             for (int c = 0; c < cases.size(); c++) {
                 Case k = cases.get(c);
-                record(k.kind().title + (k.kind() == Kind.RAW ? "" : k.spares() > 0 ? ", from a warm spare" : ", cold (no spare)"),
-                        k.options(), ms[c]);
+                record(k.kind().title + (k.kind() == Kind.RAW ? ""
+                                : (k.spares() > 0 ? ", from a warm spare" : ", cold (no spare)")
+                                + (k.aot() ? ", AOT cache" : ", no AOT cache")), k.options(), ms[c]);
             }
         } finally {
             contexts.values().forEach(Context::close);
@@ -138,30 +131,59 @@ public final class ProcessStartBenchmark {
         }
     }
 
-    /** @param spares the context's spares: 1 measures the hand-over to a warm spare (started behind the previous sample) */
-    private record Case(Kind kind, String options, int spares) {
+    /**
+     * @param spares the context's spares: 1 measures the hand-over to a warm spare (started behind the previous sample)
+     * @param aot    whether children get the library's automatic AOT cache ({@code multiproc.aot})
+     */
+    private record Case(Kind kind, String options, int spares, boolean aot) {
+    }
+
+    private static final String AOT_SETTING = "multiproc.aot";
+    private static final String AOT_DIRECTORY = "multiproc.aotDirectory";
+    private static final Duration AOT_TRAINING_WAIT = Duration.ofSeconds(120);
+
+    /** Waits until the library's background training has written a cache into the directory. */
+    private static void awaitAotCache(Path directory) throws Exception {
+        long deadline = System.nanoTime() + AOT_TRAINING_WAIT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (Files.isDirectory(directory)) {
+                try (Stream<Path> files = Files.list(directory)) {
+                    if (files.anyMatch(f -> f.getFileName().toString().endsWith(".aot"))) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(100); // a benchmark's bounded poll of a background process's output
+        }
+        throw new IllegalStateException("no AOT cache in " + directory + " after " + AOT_TRAINING_WAIT);
     }
 
     /** Contexts by the child JVM options they give (settings are read once per context). */
     private final java.util.Map<String, Context> contexts = new java.util.HashMap<>();
 
-    private Context contextWith(String options, int spares) {
-        return contexts.computeIfAbsent(options + "|" + spares, k -> Multiproc.context(dev.multiproc.ContextOptions.builder()
+    private Context contextWith(String options, int spares, boolean aot) {
+        return contexts.computeIfAbsent(options + "|" + spares + "|" + aot, k -> Multiproc.context(dev.multiproc.ContextOptions.builder()
                 .transport("pipe").spares(spares).setting(dev.multiproc.spi.ContextSettings.JVM_OPTIONS, options).build()));
     }
 
     /** @return milliseconds of one sample of the case */
     private double sample(ServerSocketChannel server, Case c) throws Exception {
-        if (c.spares() > 0 && !dev.multiproc.launcher.WarmSpares.awaitWarm(contextWith(c.options(), c.spares()),
-                Duration.ofSeconds(30))) {
+        System.setProperty(AOT_SETTING, Boolean.toString(c.aot())); // read by the launcher at each start()
+        Context ctx = contextWith(c.options(), c.spares(), c.aot());
+        if (c.spares() > 0 && !dev.multiproc.launcher.WarmSpares.awaitWarm(ctx, Duration.ofSeconds(30))) {
             throw new IllegalStateException("no warm spare for " + c);
         }
-        return switch (c.kind()) {
+        double ms = switch (c.kind()) {
             case RAW -> sampleRaw(server, c.options());
-            case READY -> sampleReady(server, contextWith(c.options(), c.spares()));
-            case READY_PIPE -> sampleReadyPipe(contextWith(c.options(), c.spares()));
-            case JOIN -> sampleJoin(contextWith(c.options(), c.spares()));
+            case READY -> sampleReady(server, ctx);
+            case READY_PIPE -> sampleReadyPipe(ctx);
+            case JOIN -> sampleJoin(ctx);
         };
+        if (c.spares() > 0) {
+            // the spare started behind this one warms up now, not during the next case's sample
+            dev.multiproc.launcher.WarmSpares.awaitWarm(ctx, Duration.ofSeconds(30));
+        }
+        return ms;
     }
 
     private double sampleRaw(ServerSocketChannel server, String options) throws Exception {
