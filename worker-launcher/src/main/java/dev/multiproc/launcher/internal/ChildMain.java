@@ -65,7 +65,7 @@ public final class ChildMain {
         ProcessIdentity.initChild(bootstrap.getProcessName(), bootstrap.getDaemon(),
                 ProcessInfo.of(bootstrap.getParentName(), bootstrap.getParentPid(), bootstrap.getParentDaemon()),
                 bootstrap.getProcessAuthkey().toByteArray());
-        int status = run(bootstrap, control);
+        int status = run(bootstrap, control, watch);
         System.out.flush();
         System.err.flush();
         System.exit(status);
@@ -92,11 +92,12 @@ public final class ChildMain {
         }
     }
 
-    private static int run(Bootstrap bootstrap, ControlClient connected) {
+    private static int run(Bootstrap bootstrap, ControlClient connected, ParentWatch watch) {
         ControlClient control = connected;
         if (control == null) {
             try {
                 control = ControlClient.connect(bootstrap);
+                watch.connected();
             } catch (IOException | RuntimeException e) {
                 log().error("process {} (pid {}) cannot reach its parent {} (pid {}) on {}", bootstrap.getProcessName(),
                         ProcessHandle.current().pid(), bootstrap.getParentName(), bootstrap.getParentPid(),

@@ -111,14 +111,20 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
                 out.rename("multiproc-stdout-" + name);
                 err.rename("multiproc-stderr-" + name);
             } else {
-                listener = ControlListener.open(services.settings().socketDirectory(), childId);
+                Process started = null;
                 try {
-                    p = new ProcessBuilder(command).start();
+                    started = new ProcessBuilder(command).start();
+                    // after the JVM started: its socket file is made just before the bootstrap that
+                    // names it (the child deletes it if this JVM dies before the child is in)
+                    listener = ControlListener.open(services.settings().socketDirectory(), childId);
                 } catch (IOException | RuntimeException e) {
-                    listener.close();
+                    if (started != null) {
+                        started.toHandle().destroyForcibly();
+                    }
                     ends.receiverGone(name);
                     throw new IpcException("cannot start the JVM of process " + name + " with " + command + ": " + e, e);
                 }
+                p = started;
                 // Output first: a child that writes before it reads its bootstrap must not block us.
                 out = StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-" + name);
                 err = StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-" + name);

@@ -6,6 +6,7 @@ import dev.multiproc.spi.auth.HandshakeSteps;
 import dev.multiproc.spi.auth.KernelRandom;
 import dev.multiproc.spi.auth.NioFrameLink;
 import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.process.ExitHooks;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.wire.Hello;
@@ -21,6 +22,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +47,9 @@ final class ControlListener implements AutoCloseable {
     static final int MAX_CANDIDATES = 16;
     /** Kind of the control socket files, in {@link OwnedFiles} names. */
     static final String KIND = "ctl";
+    /** Listeners whose socket file may still exist: this JVM's exit deletes them ({@link #closeAllAtExit}). */
+    private static final Set<ControlListener> OPEN = ConcurrentHashMap.newKeySet();
+    private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
 
     private final Path path;
     private final long childId;
@@ -77,7 +82,12 @@ final class ControlListener implements AutoCloseable {
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
             restrictToOwner(path);
-            return new ControlListener(path, childId, key, server);
+            ControlListener listener = new ControlListener(path, childId, key, server);
+            OPEN.add(listener);
+            if (EXIT_HOOK.compareAndSet(false, true)) {
+                ExitHooks.register(ExitHooks.Phase.RELEASE, ControlListener::closeAllAtExit);
+            }
+            return listener;
         } catch (IOException | RuntimeException e) {
             Cleanup.closeQuietly(server);
             deleteQuietly(path);
@@ -185,9 +195,19 @@ final class ControlListener implements AutoCloseable {
         }
     }
 
+    /**
+     * At this JVM's exit, after its children were stopped or waited for: deletes the socket files
+     * of children that never got in (one terminated while it was still starting, say), which
+     * their monitor threads might not get to before the JVM is gone.
+     */
+    private static void closeAllAtExit() {
+        List.copyOf(OPEN).forEach(ControlListener::close);
+    }
+
     /** Closes the listening socket and deletes its file. Idempotent. */
     @Override
     public void close() {
+        OPEN.remove(this);
         if (closed.compareAndSet(false, true)) {
             deleteQuietly(path); // first: closing the server ends awaitChild, whose caller may look for the file
             Cleanup.closeQuietly(server);

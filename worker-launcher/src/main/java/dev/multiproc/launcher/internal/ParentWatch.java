@@ -43,8 +43,10 @@ final class ParentWatch {
 
     private final FileChannel stdin;
     private final SynchronousQueue<Read> frames = new SynchronousQueue<>();
-    /** The socket file a spare's call named, until the spare is in (the parent then deletes it); or null. */
+    /** The socket file a spare's call or a cold child's bootstrap named, until this JVM is in; or null. */
     private volatile Path parentsFile;
+    /** Whether the control channel is in (a spare-made child's bootstrap then names a file long gone). */
+    private volatile boolean controlIn;
 
     private ParentWatch(FileChannel stdin) {
         this.stdin = stdin;
@@ -83,8 +85,9 @@ final class ParentWatch {
         return read.frame();
     }
 
-    /** A spare's control channel is in: the parent has deleted the socket file its call named. */
+    /** The control channel is in: the parent has deleted the socket file its frame named. */
     void connected() {
+        controlIn = true;
         parentsFile = null;
     }
 
@@ -125,9 +128,10 @@ final class ParentWatch {
                 if (frame == null) {
                     break; // end of file: the parent is gone
                 }
-                if (frame.getProcessName().isEmpty() && !frame.getControlAddress().isEmpty()) {
-                    // a spare's call: the parent deletes that socket file once the spare is in,
-                    // and this JVM must if the parent dies first (set before anyone can see it)
+                if (!controlIn && !frame.getControlAddress().isEmpty()) {
+                    // a spare's call, or a cold child's bootstrap: the parent deletes that socket
+                    // file once this JVM is in, and this JVM must if the parent dies first (set
+                    // before anyone can see the frame)
                     parentsFile = Path.of(frame.getControlAddress());
                 }
                 frames.put(new Read(frame, null));

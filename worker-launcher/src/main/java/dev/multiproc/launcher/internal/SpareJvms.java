@@ -265,14 +265,16 @@ public final class SpareJvms implements AutoCloseable {
      * marks it ready and ends.
      */
     private Spare launch(List<String> command) throws IOException {
-        ControlListener listener = ControlListener.open(socketDirectory, SPARE_IDS.incrementAndGet());
-        Process p;
+        List<String> spareCommand = new ArrayList<>(command);
+        spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");
+        Process p = new ProcessBuilder(spareCommand).start();
+        ControlListener listener;
         try {
-            List<String> spareCommand = new ArrayList<>(command);
-            spareCommand.add(1, "-D" + SPARE_PROPERTY + "=true");
-            p = new ProcessBuilder(spareCommand).start();
-        } catch (IOException | RuntimeException e) {
-            listener.close();
+            // after the JVM started: the socket file is made just before the call that names it
+            // (the spare deletes it if this JVM dies before the spare is in)
+            listener = ControlListener.open(socketDirectory, SPARE_IDS.incrementAndGet());
+        } catch (RuntimeException e) {
+            p.toHandle().destroyForcibly();
             throw e;
         }
         long pid = p.pid();
