@@ -13,6 +13,7 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -80,7 +81,7 @@ public final class ChildMain {
     private static ControlClient warmSpare(ParentWatch watch) {
         try {
             Bootstrap call = watch.next();
-            SpareWarmup.run();
+            SpareWarmup.run(Path.of(call.getControlAddress()).getParent());
             ControlClient control = ControlClient.connect(call);
             watch.connected();
             return control;

@@ -12,7 +12,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
 
 /**
@@ -85,6 +89,22 @@ final class ParentWatch {
         return read.frame();
     }
 
+    /**
+     * Files this JVM made and deletes itself, which it must also delete if it halts because its
+     * parent died (a spare's rehearsed control sockets, {@link ControlRehearsal}).
+     */
+    private static final Set<Path> OWN_FILES = ConcurrentHashMap.newKeySet();
+
+    /** @param file a file this JVM made: deleted if the JVM halts as an orphan before {@link #keep} */
+    static void deleteIfOrphaned(Path file) {
+        OWN_FILES.add(file);
+    }
+
+    /** @param file a file given to {@link #deleteIfOrphaned} that is gone or no longer this JVM's to delete */
+    static void keep(Path file) {
+        OWN_FILES.remove(file);
+    }
+
     /** The control channel is in: the parent has deleted the socket file its frame named. */
     void connected() {
         controlIn = true;
@@ -93,12 +113,16 @@ final class ParentWatch {
 
     /** The parent is gone: nobody is left to read an exit status, or to clean up after this JVM. */
     private void orphaned() {
+        List<Path> files = new ArrayList<>(OWN_FILES);
         Path file = parentsFile;
         if (file != null) {
+            files.add(file);
+        }
+        for (Path f : files) {
             try {
-                Files.deleteIfExists(file);
+                Files.deleteIfExists(f);
             } catch (IOException | RuntimeException e) {
-                // the parent's successors sweep it (its name names the dead parent)
+                // a later sweep removes it (its name names its dead owner)
             }
         }
         Runtime.getRuntime().halt(ORPHANED_EXIT_STATUS);

@@ -6,6 +6,7 @@ import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.ExitHooks;
+import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.wait.Timers;
 import dev.multiproc.wire.Bootstrap;
 
@@ -328,7 +329,7 @@ public final class SpareJvms implements AutoCloseable {
         List.copyOf(OPEN).forEach(SpareJvms::close);
     }
 
-    private static void kill(List<Spare> spares) {
+    private void kill(List<Spare> spares) {
         for (Spare s : spares) {
             s.process().toHandle().destroyForcibly();
             s.control().abandon();
@@ -342,6 +343,10 @@ public final class SpareJvms implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+        if (!spares.isEmpty()) {
+            // a spare killed while it rehearsed its control channel leaves that socket file
+            OwnedFiles.sweep(socketDirectory, ControlListener.KIND);
         }
     }
 }

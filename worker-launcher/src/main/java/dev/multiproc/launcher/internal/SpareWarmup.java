@@ -8,6 +8,7 @@ import dev.multiproc.spi.Providers;
 import dev.multiproc.spi.Serializers;
 import dev.multiproc.spi.auth.Handshake;
 import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.process.PrivateDirectory;
 import dev.multiproc.wire.Bootstrap;
 import dev.multiproc.wire.Exit;
 import dev.multiproc.wire.Hello;
@@ -19,6 +20,7 @@ import java.io.ObjectStreamClass;
 import java.io.Serializable;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +54,21 @@ final class SpareWarmup {
      * @return the steps that failed (empty when all ran)
      */
     static List<Exception> run() {
+        return run(PrivateDirectory.defaultDirectory());
+    }
+
+    /**
+     * Runs the warm-up; a failed step only means a colder start.
+     *
+     * @param socketDirectory where the rehearsed control channel's socket files go (the context's)
+     * @return the steps that failed (empty when all ran)
+     */
+    static List<Exception> run(Path socketDirectory) {
         List<Exception> failed = new ArrayList<>();
         step(failed, SpareWarmup::controlMessages);
         step(failed, SpareWarmup::serializer);
         step(failed, SpareWarmup::handshake);
-        step(failed, ControlRehearsal::run);
+        step(failed, () -> ControlRehearsal.run(socketDirectory));
         step(failed, () -> Log.of(ChildMain.class).debug("spare JVM warmed up"));
         // Runtime.exit asks this logger whether to log the exit: found cold, it costs a child
         // about 10 ms at its exit (the JDK's logging set up on the way out)
