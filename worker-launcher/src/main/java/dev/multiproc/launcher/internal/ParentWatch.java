@@ -26,6 +26,8 @@ import java.util.concurrent.SynchronousQueue;
  * gone ({@code multiproc-parent-watch}). As a backup, {@code multiproc-parent-check} looks every
  * {@value #CHECK_MILLIS} ms whether this process was re-parented (its parent pid changed).
  * Either way the child halts at once, without shutdown hooks: its own children notice in turn.
+ * Before it halts it deletes the socket files nobody else is left to delete: the one its parent
+ * made for it, if it was not in yet, and those it made itself ({@link #deleteIfOrphaned}).
  * Started first thing in {@code main}, so a spare that waits for its target already watches.
  *
  * <p>The parent writes a spare's call (where to connect while warm) and then the bootstrap, or
@@ -40,6 +42,12 @@ final class ParentWatch {
     /** Exit status of a child whose parent is gone (nobody is left to read it). */
     static final int ORPHANED_EXIT_STATUS = 1;
     private static final long CHECK_MILLIS = 500;
+
+    /**
+     * Files this JVM made and deletes itself, which it must also delete if it halts because its
+     * parent died (a spare's rehearsed control sockets, {@link ControlRehearsal}).
+     */
+    private static final Set<Path> OWN_FILES = ConcurrentHashMap.newKeySet();
 
     /** A frame read, or why none could be. */
     private record Read(Bootstrap frame, IOException failure) {
@@ -88,12 +96,6 @@ final class ParentWatch {
         }
         return read.frame();
     }
-
-    /**
-     * Files this JVM made and deletes itself, which it must also delete if it halts because its
-     * parent died (a spare's rehearsed control sockets, {@link ControlRehearsal}).
-     */
-    private static final Set<Path> OWN_FILES = ConcurrentHashMap.newKeySet();
 
     /** @param file a file this JVM made: deleted if the JVM halts as an orphan before {@link #keep} */
     static void deleteIfOrphaned(Path file) {
