@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -44,8 +43,9 @@ final class ParentWatch {
     private static final long CHECK_MILLIS = 500;
 
     /**
-     * Files this JVM made and deletes itself, which it must also delete if it halts because its
-     * parent died (a spare's rehearsed control sockets, {@link ControlRehearsal}).
+     * Files this JVM deletes if it halts because its parent died: those it made itself (a spare's
+     * rehearsed control sockets, {@link ControlRehearsal}), and the socket file its parent made
+     * for it until it is in.
      */
     private static final Set<Path> OWN_FILES = ConcurrentHashMap.newKeySet();
 
@@ -55,8 +55,8 @@ final class ParentWatch {
 
     private final FileChannel stdin;
     private final SynchronousQueue<Read> frames = new SynchronousQueue<>();
-    /** The socket file a spare's call or a cold child's bootstrap named, until this JVM is in; or null. */
-    private volatile Path parentsFile;
+    /** The socket file a spare's call or a cold child's bootstrap named, in {@link #OWN_FILES} until this JVM is in. */
+    private volatile Path controlFile;
     /** Whether the control channel is in (a spare-made child's bootstrap then names a file long gone). */
     private volatile boolean controlIn;
 
@@ -97,7 +97,7 @@ final class ParentWatch {
         return read.frame();
     }
 
-    /** @param file a file this JVM made: deleted if the JVM halts as an orphan before {@link #keep} */
+    /** @param file deleted if this JVM halts as an orphan before {@link #keep} is called for it */
     static void deleteIfOrphaned(Path file) {
         OWN_FILES.add(file);
     }
@@ -110,17 +110,15 @@ final class ParentWatch {
     /** The control channel is in: the parent has deleted the socket file its frame named. */
     void connected() {
         controlIn = true;
-        parentsFile = null;
+        Path file = controlFile;
+        if (file != null) {
+            keep(file);
+        }
     }
 
     /** The parent is gone: nobody is left to read an exit status, or to clean up after this JVM. */
     private void orphaned() {
-        List<Path> files = new ArrayList<>(OWN_FILES);
-        Path file = parentsFile;
-        if (file != null) {
-            files.add(file);
-        }
-        for (Path f : files) {
+        for (Path f : List.copyOf(OWN_FILES)) {
             try {
                 Files.deleteIfExists(f);
             } catch (IOException | RuntimeException e) {
@@ -158,7 +156,8 @@ final class ParentWatch {
                     // a spare's call, or a cold child's bootstrap: the parent deletes that socket
                     // file once this JVM is in, and this JVM must if the parent dies first (set
                     // before anyone can see the frame)
-                    parentsFile = Path.of(frame.getControlAddress());
+                    controlFile = Path.of(frame.getControlAddress());
+                    deleteIfOrphaned(controlFile);
                 }
                 frames.put(new Read(frame, null));
             } while (frame.getProcessName().isEmpty());

@@ -5,7 +5,6 @@ import dev.multiproc.ProcessInfo;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.log.Log;
-import dev.multiproc.spi.process.ExitHooks;
 import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.spi.wait.Timers;
 import dev.multiproc.wire.Bootstrap;
@@ -19,11 +18,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * spare of the same command instead of starting a JVM, and a new spare starts behind it. A spare
  * is a {@link ChildMain} that has not been told who it is: until then it is nobody's child (not
  * in {@code activeChildren()}), and it exits when this JVM dies, like any child (end of its
- * stdin), deleting its socket file if it was not in yet. The context's close, and this JVM's
- * exit, kill the spares left. Thread-safe.
+ * stdin), deleting its socket file if it was not in yet ({@link ParentWatch}; at a normal exit
+ * {@link ControlListener} deletes the files of those still warming). The context's close kills
+ * the spares left; a spare launched as it closes is killed once launched. Thread-safe.
  */
 public final class SpareJvms implements AutoCloseable {
     private static final Log LOG = Log.of(SpareJvms.class);
@@ -52,11 +49,6 @@ public final class SpareJvms implements AutoCloseable {
     private static final Map<ContextServices, SpareJvms> BY_CONTEXT = Collections.synchronizedMap(new WeakHashMap<>());
 
     private static final AtomicLong SPARE_IDS = new AtomicLong();
-    /** Spares of every context not closed yet: this JVM's exit closes them ({@link #closeAllAtExit}). */
-    private static final Set<SpareJvms> OPEN = ConcurrentHashMap.newKeySet();
-    private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
-    /** How long a close waits for spares being launched, so that none is left behind. */
-    private static final Duration LAUNCH_WAIT = Duration.ofSeconds(2);
 
     private final int perCommand;
     private final Path socketDirectory;
@@ -64,8 +56,6 @@ public final class SpareJvms implements AutoCloseable {
     /** Spares ready or starting, by the command a child of theirs would have (guarded by this). */
     private final Map<List<String>, ArrayDeque<Spare>> ready = new HashMap<>();
     private final Map<List<String>, Integer> starting = new HashMap<>();
-    /** Spares between their listener's opening and their place in {@link #ready} (guarded by this). */
-    private int launching;
     private boolean closed;
 
     /**
@@ -98,10 +88,6 @@ public final class SpareJvms implements AutoCloseable {
             SpareJvms created = new SpareJvms(services.settings().spares(), services.settings().socketDirectory());
             services.onClose(created); // throws IllegalStateException if the context is closed
             BY_CONTEXT.put(services, created);
-            OPEN.add(created);
-            if (EXIT_HOOK.compareAndSet(false, true)) {
-                ExitHooks.register(ExitHooks.Phase.CHILDREN, SpareJvms::closeAllAtExit);
-            }
             return created;
         }
     }
@@ -238,7 +224,6 @@ public final class SpareJvms implements AutoCloseable {
                 starting.merge(command, -1, Integer::sum);
                 return;
             }
-            launching++;
         }
         try {
             spare = launch(command);
@@ -248,8 +233,6 @@ public final class SpareJvms implements AutoCloseable {
         boolean keep;
         synchronized (this) {
             starting.merge(command, -1, Integer::sum);
-            launching--;
-            notifyAll();
             keep = spare != null && !closed;
             if (keep) {
                 ready.computeIfAbsent(command, k -> new ArrayDeque<>()).add(spare);
@@ -301,32 +284,14 @@ public final class SpareJvms implements AutoCloseable {
     /** Kills the spares left; later takes find none. */
     @Override
     public void close() {
-        OPEN.remove(this);
         List<Spare> all = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            long deadline = System.nanoTime() + LAUNCH_WAIT.toNanos();
-            try {
-                // a spare being launched would otherwise outlive this close, with its socket file
-                while (launching > 0 && deadline - System.nanoTime() > 0) {
-                    wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
             ready.values().forEach(all::addAll);
             ready.clear();
         }
         readiness.close();
         kill(all);
-    }
-
-    /**
-     * At this JVM's exit: kills the spares of contexts never closed, and deletes their socket
-     * files (a spare still warming would otherwise find no parent, and leave its file behind).
-     */
-    private static void closeAllAtExit() {
-        List.copyOf(OPEN).forEach(SpareJvms::close);
     }
 
     private void kill(List<Spare> spares) {
