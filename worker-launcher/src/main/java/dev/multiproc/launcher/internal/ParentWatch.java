@@ -41,6 +41,12 @@ final class ParentWatch {
     /** Exit status of a child whose parent is gone (nobody is left to read it). */
     static final int ORPHANED_EXIT_STATUS = 1;
     private static final long CHECK_MILLIS = 500;
+    /**
+     * How long the backup check, finding the parent gone, lets the stdin watcher finish first: the
+     * watcher reads what the parent wrote before it died (a call naming a socket file this JVM must
+     * delete) and then meets end of file at once.
+     */
+    private static final Duration WATCHER_GRACE = Duration.ofSeconds(2);
 
     /**
      * Files this JVM deletes if it halts because its parent died: those it made itself (a spare's
@@ -72,8 +78,8 @@ final class ParentWatch {
         ParentWatch watch = new ParentWatch(stdin);
         ExitHooks.register(ExitHooks.Phase.RELEASE, watch::closeStdin);
         long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-        Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(watch::watchStdin);
-        Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> watch.checkParent(parentPid));
+        Thread watcher = Thread.ofPlatform().name("multiproc-parent-watch").daemon(true).start(watch::watchStdin);
+        Thread.ofPlatform().name("multiproc-parent-check").daemon(true).start(() -> watch.checkParent(parentPid, watcher));
         return watch;
     }
 
@@ -175,18 +181,19 @@ final class ParentWatch {
         orphaned();
     }
 
-    private void checkParent(long parentPid) {
+    private void checkParent(long parentPid, Thread watcher) {
         Duration period = Duration.ofMillis(CHECK_MILLIS);
-        while (true) {
-            Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-            if (parent.isEmpty() || parent.get().pid() != parentPid || !parent.get().isAlive()) {
-                orphaned();
-            }
-            try {
+        try {
+            while (true) {
+                Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+                if (parent.isEmpty() || parent.get().pid() != parentPid || !parent.get().isAlive()) {
+                    watcher.join(WATCHER_GRACE); // usually halts this JVM itself, after it read all frames
+                    orphaned();
+                }
                 Thread.sleep(period); // a periodic check, not a synchronization
-            } catch (InterruptedException e) {
-                return;
             }
+        } catch (InterruptedException e) {
+            // nobody interrupts this thread
         }
     }
 }

@@ -262,17 +262,17 @@ public final class SpareJvms implements AutoCloseable {
             throw e;
         }
         long pid = p.pid();
-        Spare spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + pid),
-                StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + pid), listener);
-        p.onExit().thenRun(listener::abandon);
         ProcessInfo self = ProcessIdentity.current();
-        try {
+        try { // next, before anything else: until the spare has read the call, the file is only this JVM's to delete
             ControlFrames.write(p.getOutputStream(), Bootstrap.newBuilder().setParentName(self.name())
                     .setParentPid(self.pid()).setChildId(listener.childId()).setControlAddress(listener.path().toString())
                     .setAuthkey(ByteString.copyFrom(listener.authkey())).build());
         } catch (IOException e) {
             LOG.debug("spare JVM (pid {}) exited before its call: {}", pid, e.toString());
         }
+        Spare spare = new Spare(p, StreamPump.start(p.getInputStream(), () -> System.out, "multiproc-stdout-spare-" + pid),
+                StreamPump.start(p.getErrorStream(), () -> System.err, "multiproc-stderr-spare-" + pid), listener);
+        p.onExit().thenRun(listener::abandon);
         Thread.ofPlatform().daemon().name("multiproc-spare-control-" + pid).start(() -> {
             if (listener.awaitChild(pid) != null) {
                 readiness.ready(pid);
