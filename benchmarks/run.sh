@@ -32,7 +32,10 @@ cp_file="$root/benchmarks/target/classpath.txt"
 # only jars
 modules=""
 for m in ipc-api ipc-pipe ipc-shm ipc-socket worker-launcher benchmarks; do
-  modules="$modules:$(ls "$root/$m/target/$m"-*.jar | grep -v -e '-sources' -e '-javadoc' | head -1)"
+  jar="$(ls "$root/$m/target/$m"-*.jar 2>/dev/null | grep -v -e '-sources' -e '-javadoc' | head -1 || true)"
+  if [ -n "$jar" ]; then # a module without classes packages no jar
+    modules="$modules:$jar"
+  fi
 done
 deps="$(tr ':' '\n' < "$cp_file" | grep -v '/dev/multiproc/' | paste -sd: -)"
 opens="$(sed -n 's:.*<multiproc.jvm.opens>\(.*\)</multiproc.jvm.opens>.*:\1:p' "$root/pom.xml")"
