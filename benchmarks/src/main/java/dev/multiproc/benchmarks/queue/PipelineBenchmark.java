@@ -1,6 +1,7 @@
 package dev.multiproc.benchmarks.queue;
 
 import dev.multiproc.Context;
+import dev.multiproc.ContextOptions;
 import dev.multiproc.IpcEvent;
 import dev.multiproc.IpcProcess;
 import dev.multiproc.JoinableQueue;
@@ -24,16 +25,25 @@ import java.util.concurrent.TimeUnit;
  * for 1, child processes for more. Lines per second from the first put to {@code join()}, for
  * 1→1, 1→2 and 2→2 producers→consumers, with Python 3.11's {@code multiprocessing.JoinableQueue}
  * running the same pipeline ({@code benchmarks/python/joinable_pipeline.py}) in the same sitting
- * as the baseline.
+ * as the baseline. Beside each rate, the CPU time per line of each role (this process, which
+ * hosts the queue's broker; the producer processes; the consumer processes): steadier than the
+ * rate on a shared machine, and what tells where the time goes.
  *
  * <p>Run with {@code flock /tmp/bench.lock benchmarks/run.sh queue.PipelineBenchmark [lines] [rounds] [python] [shapes]}
- * (python: the interpreter, default {@code python3}; {@code none} skips it; shapes: e.g. {@code 1x2,2x2}).
+ * (python: the interpreter, default {@code python3}; {@code none} skips it; shapes: e.g. {@code 1x2,2x2};
+ * {@code BENCH_OPTS=-Dbench.spares=1} measures with a warm spare, as a default context keeps).
  * Prints a Markdown table of medians.
  */
 public final class PipelineBenchmark {
     private static final Duration LIMIT = Duration.ofMinutes(5);
     private static final String END = "\u0000end";
     private static final int[][] SHAPES = {{1, 1}, {1, 2}, {2, 2}};
+    /**
+     * Warm spare JVMs of the measured context ({@code -Dbench.spares}, default 0): each child
+     * started takes a spare, whose replacement then warms up (about 2 CPU-seconds) during the
+     * first seconds of the measurement, which is of the queue.
+     */
+    private static final int SPARES = Integer.getInteger("bench.spares", 0);
 
     private PipelineBenchmark() {
     }
@@ -48,20 +58,28 @@ public final class PipelineBenchmark {
         String python = args.length > 2 ? args[2] : "python3";
         int[][] shapes = args.length > 3 ? parseShapes(args[3]) : SHAPES;
         List<String> table = new ArrayList<>();
-        table.add("| producers → consumers | Multiproc (lines/s) | Python (lines/s) | ratio |");
-        table.add("|---|---:|---:|---:|");
+        table.add("| producers → consumers | Multiproc (lines/s) | Python (lines/s) | ratio "
+                + "| CPU µs per line: this process (broker) | producers | consumers |");
+        table.add("|---|---:|---:|---:|---:|---:|---:|");
         for (int[] shape : shapes) {
             double[] ours = new double[rounds];
             double[] theirs = new double[rounds];
+            double[][] cpu = new double[3][rounds];
             for (int r = 0; r < rounds; r++) { // alternate, so that both see the same machine
-                ours[r] = run(lines, shape[0], shape[1]);
+                Run run = run(lines, shape[0], shape[1]);
+                ours[r] = run.linesPerSecond();
+                cpu[0][r] = run.ownerCpuNanos() / 1e3 / lines;
+                cpu[1][r] = run.producerCpuNanos() / 1e3 / lines;
+                cpu[2][r] = run.consumerCpuNanos() / 1e3 / lines;
                 theirs[r] = "none".equals(python) ? Double.NaN : runPython(python, lines, shape[0], shape[1]);
             }
             double a = median(ours);
             double b = median(theirs);
-            table.add(String.format("| %d → %d | %,.0f | %,.0f | %.1f× |", shape[0], shape[1], a, b, a / b));
+            table.add(String.format("| %d → %d | %,.0f | %,.0f | %.1f× | %.2f | %s | %.2f |", shape[0], shape[1], a, b, a / b,
+                    median(cpu[0]), shape[0] > 1 ? String.format("%.2f", median(cpu[1])) : "(this process)", median(cpu[2])));
         }
-        System.out.printf("JoinableQueue pipeline, %,d lines, one line per item, median of %d rounds%n%n", lines, rounds);
+        System.out.printf("JoinableQueue pipeline, %,d lines, one line per item, median of %d rounds, %d spare(s)%n%n",
+                lines, rounds, SPARES);
         table.forEach(System.out::println);
     }
 
@@ -85,19 +103,42 @@ public final class PipelineBenchmark {
         return n;
     }
 
-    private static double run(int lines, int producers, int consumers) throws Exception {
-        try (Context ctx = Multiproc.context("pipe")) {
+    /**
+     * One measured run.
+     *
+     * @param linesPerSecond    lines from the first put to {@code join()}
+     * @param ownerCpuNanos     CPU time of this process (the queue's broker, and the producer of 1 → n) meanwhile
+     * @param producerCpuNanos  CPU time of the producer processes while they put, summed
+     * @param consumerCpuNanos  CPU time of the consumer processes from their first measured item to the end, summed
+     */
+    private record Run(double linesPerSecond, long ownerCpuNanos, long producerCpuNanos, long consumerCpuNanos) {
+    }
+
+    /** @return this process's CPU time so far, user and system, in nanoseconds */
+    static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
+    }
+
+    private static Run run(int lines, int producers, int consumers) throws Exception {
+        try (Context ctx = Multiproc.context(ContextOptions.builder().transport("pipe").spares(SPARES).build())) {
             JoinableQueue<String> queue = ctx.joinableQueue();
             SharedLong counted = ctx.sharedLong(0);
+            SharedLong producerCpu = ctx.sharedLong(0);
+            SharedLong consumerCpu = ctx.sharedLong(0);
             IpcEvent go = ctx.event();
             List<IpcProcess> children = new ArrayList<>();
             for (int c = 0; c < consumers; c++) {
                 children.add(ctx.process("consumer-" + c, () -> {
                     long sum = 0;
+                    long cpu0 = -1;
                     for (String s; !(s = queue.take()).equals(END); queue.taskDone()) {
+                        if (cpu0 < 0 && !s.equals(line(-1))) {
+                            cpu0 = cpuNanos(); // its first measured line
+                        }
                         sum += spaces(s);
                     }
                     queue.taskDone();
+                    consumerCpu.addAndGet(cpu0 < 0 ? 0 : cpuNanos() - cpu0);
                     counted.addAndGet(sum);
                 }).start());
             }
@@ -108,14 +149,17 @@ public final class PipelineBenchmark {
                     int to = (int) ((long) lines * (p + 1) / producers);
                     producing.add(ctx.process("producer-" + p, () -> {
                         go.await();
+                        long cpu0 = cpuNanos();
                         for (int i = from; i < to; i++) {
                             queue.put(line(i));
                         }
+                        producerCpu.addAndGet(cpuNanos() - cpu0);
                     }).start());
                 }
             }
             queue.put(line(-1)); // the consumers are up and taking before the clock starts
             queue.join();
+            long cpu0 = cpuNanos();
             long t0 = System.nanoTime();
             if (producers > 1) {
                 go.set();
@@ -129,6 +173,7 @@ public final class PipelineBenchmark {
             }
             queue.join();
             long t1 = System.nanoTime();
+            long ownerCpu = cpuNanos() - cpu0;
             for (int c = 0; c < consumers; c++) {
                 queue.put(END);
             }
@@ -142,7 +187,7 @@ public final class PipelineBenchmark {
             if (counted.get() != expected) {
                 throw new IllegalStateException("consumers counted " + counted.get() + " spaces, expected " + expected);
             }
-            return lines * 1e9 / (t1 - t0);
+            return new Run(lines * 1e9 / (t1 - t0), ownerCpu, producerCpu.get(), consumerCpu.get());
         }
     }
 
