@@ -192,6 +192,11 @@ final class ItemInbox {
         return false;
     }
 
+    /** @return whether items delivered here wait to be taken */
+    boolean holdsItemsLocked() {
+        return !items.isEmpty();
+    }
+
     /** An item arrived. */
     void onItem(byte kind, byte[] item) {
         lock.lock();

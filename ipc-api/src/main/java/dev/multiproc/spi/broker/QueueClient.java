@@ -188,10 +188,12 @@ public final class QueueClient implements ByteQueue {
     public void taskDone() {
         BrokerLink out = connected();
         boolean backed;
+        boolean moreHere;
         lock.lock();
         try {
             checkUsableLocked();
             backed = inbox.spendTaskCreditLocked();
+            moreHere = inbox.holdsItemsLocked();
             if (backed) {
                 out.intCommand(QueueFrames.TASK_DONE, 1);
             }
@@ -199,7 +201,10 @@ public final class QueueClient implements ByteQueue {
             lock.unlock();
         }
         if (backed) {
-            out.flush(Urgency.BURST);
+            // While items wait here no join() can return (they are unfinished), so this one goes
+            // with the next write (the taskDone() of the last of them, or the flusher within 1 ms); a consumer
+            // working through a backlog then costs no system call per item.
+            out.flush(moreHere ? Urgency.LATER : Urgency.BURST);
             return;
         }
         PendingReplies.awaitUninterruptibly(ask(out, id -> out.longCommand(QueueFrames.DONE_CHECK, id)).reply());
