@@ -39,9 +39,9 @@ public final class PipelineBenchmark {
     private static final String END = "\u0000end";
     private static final int[][] SHAPES = {{1, 1}, {1, 2}, {2, 2}};
     /**
-     * Warm spare JVMs of the measured context ({@code -Dbench.spares}, default 0): each child
-     * started takes a spare, whose replacement then warms up (about 2 CPU-seconds) during the
-     * first seconds of the measurement, which is of the queue.
+     * Warm spare JVMs of the measured context ({@code -Dbench.spares}, default 0), awaited before
+     * the children start: each child started takes a spare, whose replacement then warms up
+     * (about 2 CPU-seconds) during the first seconds of the measurement, which is of the queue.
      */
     private static final int SPARES = Integer.getInteger("bench.spares", 0);
 
@@ -126,6 +126,9 @@ public final class PipelineBenchmark {
             SharedLong producerCpu = ctx.sharedLong(0);
             SharedLong consumerCpu = ctx.sharedLong(0);
             IpcEvent go = ctx.event();
+            if (SPARES > 0 && !dev.multiproc.launcher.WarmSpares.awaitWarm(ctx, LIMIT)) {
+                throw new IllegalStateException("no warm spare within " + LIMIT);
+            }
             List<IpcProcess> children = new ArrayList<>();
             for (int c = 0; c < consumers; c++) {
                 children.add(ctx.process("consumer-" + c, () -> {
