@@ -26,12 +26,19 @@ import java.util.TreeMap;
 final class ReadyItems {
     private final ArrayDeque<QueueItem> orphans = new ArrayDeque<>();
     private final TreeMap<Long, QueueItem> returned = new TreeMap<>();
-    private final ArrayDeque<QueueItem> fresh = new ArrayDeque<>();
+    /**
+     * Just the bytes: a broker whose producers run ahead holds millions of them, and their numbers
+     * follow from their place (the head's is {@code nextSeq - fresh.size()}), so an item becomes a
+     * {@link QueueItem} only once it is sent.
+     */
+    private final ArrayDeque<byte[]> fresh = new ArrayDeque<>();
+    /** The number of the next item put. */
     private long nextSeq;
 
     /** @param bytes an item just put, to the tail */
     void add(byte[] bytes) {
-        fresh.addLast(new QueueItem(nextSeq++, bytes, false));
+        fresh.addLast(bytes);
+        nextSeq++;
     }
 
     /** @param back items given back or left by a gone consumer, oldest first */
@@ -60,7 +67,11 @@ final class ReadyItems {
                 return returned.remove(oldest.getKey());
             }
         }
-        return fresh.pollFirst();
+        if (fresh.isEmpty()) {
+            return null;
+        }
+        long seq = nextSeq - fresh.size();
+        return new QueueItem(seq, fresh.pollFirst(), false);
     }
 
     /**
