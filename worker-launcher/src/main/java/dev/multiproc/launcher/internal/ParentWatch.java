@@ -46,7 +46,7 @@ final class ParentWatch {
      * watcher reads what the parent wrote before it died (a call naming a socket file this JVM must
      * delete) and then meets end of file at once.
      */
-    private static final Duration WATCHER_GRACE = Duration.ofSeconds(2);
+    private static final Duration WATCHER_GRACE = Duration.ofSeconds(1);
 
     /**
      * Files this JVM deletes if it halts because its parent died: those it made itself (a spare's
