@@ -100,7 +100,7 @@ public final class StandardSerializer implements Serializer {
                     .putLong(Double.doubleToRawLongBits(d)).array();
         }
         if (value instanceof String s) {
-            return tagged(STRING, s.getBytes(StandardCharsets.UTF_8));
+            return taggedString(s);
         }
         if (value instanceof byte[] bytes) {
             return tagged(BYTES, bytes);
@@ -252,6 +252,25 @@ public final class StandardSerializer implements Serializer {
                     + " bytes is too large for one message (" + total + " bytes)");
         }
         return (int) total;
+    }
+
+    /**
+     * A string's tag and UTF-8 bytes in one array. An ASCII string, the common case, is copied
+     * straight into it (its UTF-8 is its chars' low bytes), instead of encoding to an array and
+     * copying that one behind the tag: half the garbage on a queue's put.
+     */
+    @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int) is exact for ASCII, and the one copy into an offset
+    private static byte[] taggedString(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return tagged(STRING, s.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] out = new byte[n + 1];
+        out[0] = STRING;
+        s.getBytes(0, n, out, 1);
+        return out;
     }
 
     private static byte[] tagged(byte tag, byte[] body) {

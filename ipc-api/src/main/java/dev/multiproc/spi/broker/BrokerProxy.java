@@ -39,6 +39,8 @@ final class BrokerProxy implements Flusher.Task {
     private int acks;
     /** Items taken, in all (guarded by lock). */
     private long taken;
+    /** The head of each PUT (guarded by lock): the writer copies it into its buffer, so one serves every put. */
+    private final byte[] putHead = new byte[QueueFrames.PUT_ITEM_OFFSET];
     /** Whether the flusher is due to send the counted acknowledgements. */
     private volatile boolean ackFlushScheduled;
 
@@ -66,7 +68,14 @@ final class BrokerProxy implements Flusher.Task {
     }
 
     void put(byte mode, long reqId, byte[] item) {
-        append(QueueFrames.putHead(mode, reqId), item);
+        lock.lock();
+        try {
+            appendAcksLocked();
+            QueueFrames.putHead(putHead, mode, reqId);
+            out.append(putHead, putHead.length, item, 0, item.length);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** One more delivered item was taken. */

@@ -146,13 +146,15 @@ public final class QueueFrames {
         return new byte[]{type};
     }
 
-    /** @return the fields of a PUT, which the item follows */
-    static byte[] putHead(byte mode, long reqId) {
-        byte[] b = new byte[PUT_ITEM_OFFSET];
-        b[TYPE_OFFSET] = PUT;
-        b[PUT_MODE_OFFSET] = mode;
-        MemorySegment.ofArray(b).set(LONG, PUT_REQUEST_OFFSET, reqId);
-        return b;
+    /**
+     * Writes the fields of a PUT, which the item follows.
+     *
+     * @param into {@link #PUT_ITEM_OFFSET} bytes, reused from put to put by their one writer
+     */
+    static void putHead(byte[] into, byte mode, long reqId) {
+        into[TYPE_OFFSET] = PUT;
+        into[PUT_MODE_OFFSET] = mode;
+        MemorySegment.ofArray(into).set(LONG, PUT_REQUEST_OFFSET, reqId);
     }
 
     /** @return the fields of an ITEM, which the item follows */

@@ -168,10 +168,14 @@ final class RemoteLink implements BrokerLink {
         try {
             step.accept(out);
         } catch (RuntimeException e) {
-            writeFailed = true;
-            if (!closing) {
-                disconnected("sending to the broker failed (" + e.getMessage() + ")");
-            }
+            sendFailed(e);
+        }
+    }
+
+    private void sendFailed(RuntimeException e) {
+        writeFailed = true;
+        if (!closing) {
+            disconnected("sending to the broker failed (" + e.getMessage() + ")");
         }
     }
 
@@ -185,7 +189,14 @@ final class RemoteLink implements BrokerLink {
 
     @Override
     public void put(byte mode, long reqId, byte[] item) {
-        sending(o -> o.put(mode, reqId, item));
+        if (writeFailed) { // as sending(...), without a capturing lambda per put
+            return;
+        }
+        try {
+            out.put(mode, reqId, item);
+        } catch (RuntimeException e) {
+            sendFailed(e);
+        }
     }
 
     @Override

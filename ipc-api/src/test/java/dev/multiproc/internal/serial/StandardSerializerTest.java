@@ -9,6 +9,8 @@ import dev.multiproc.wire.StackFrame;
 import org.junit.jupiter.api.Test;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +28,18 @@ class StandardSerializerTest {
     }
 
     @Test
+    void aStringIsItsUtf8BytesBehindOneTagWhetherAsciiOrNot() {
+        byte tag = serializer.serialize("x")[0];
+        for (String s : List.of("line 7: ascii", "héllo", "\uD83D\uDE00", "\u007F", "")) {
+            byte[] bytes = serializer.serialize(s);
+            assertThat(bytes[0]).as("tag of %s", s).isEqualTo(tag);
+            assertThat(Arrays.copyOfRange(bytes, 1, bytes.length)).as(s).containsExactly(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void fastPathsRoundTrip() {
-        for (Object value : List.of(true, false, 42, -7L, 3.25, "héllo", "")) {
+        for (Object value : List.of(true, false, 42, -7L, 3.25, "héllo", "", "line 7: ascii", "\uD83D\uDE00 not BMP", "\u007F\u0080")) {
             assertThat(roundTrip(value)).isEqualTo(value);
         }
         assertThat(roundTrip(null)).isNull();
