@@ -16,6 +16,14 @@ import java.nio.charset.StandardCharsets;
  */
 final class ClientProxy implements PeerSink {
     private static final byte[] RECALL = QueueFrames.bareCommand(QueueFrames.RECALL);
+    /** The head of an ITEM of each kind: the writer copies a head into its buffer, so one per kind serves every item. */
+    private static final byte[][] ITEM_HEADS = new byte[256][];
+
+    static {
+        for (int kind = 0; kind < ITEM_HEADS.length; kind++) {
+            ITEM_HEADS[kind] = QueueFrames.itemHead((byte) kind);
+        }
+    }
 
     final SocketChannel channel;
     final SelectionKey key;
@@ -41,7 +49,7 @@ final class ClientProxy implements PeerSink {
 
     @Override
     public void item(byte kind, byte[] item) {
-        byte[] head = QueueFrames.itemHead(kind);
+        byte[] head = ITEM_HEADS[kind & 0xFF];
         out.append(head, head.length, item, 0, item.length);
     }
 
