@@ -55,7 +55,7 @@ final class ItemInbox {
             return pollNow(out);
         }
         long nanos = timeout.isTimed() ? timeout.remainingNanos() : -1;
-        long deadline = System.nanoTime() + nanos;
+        long deadline = nanos < 0 ? 0 : System.nanoTime() + nanos; // an untimed take reads no clock unless it waits
         byte[] item;
         boolean waited = false;
         long waitingSince = 0;

@@ -193,13 +193,13 @@ public final class FrameWriter implements Flusher.Task {
     }
 
     /**
-     * Applies the urgency to what is pending. One clock read on the path of a burst; a send that
-     * writes reads the clock again after its write, so the gap to the next send starts then.
+     * Applies the urgency to what is pending. One clock read on the path of a burst (none for LATER,
+     * which neither measures nor starts a gap); a send that writes reads it again after its write.
      *
      * @return 0 if the urgency was met here, else the delay within which the flusher must write
      */
     private long applyLocked(Urgency urgency) {
-        long now = System.nanoTime();
+        long now = urgency == Urgency.LATER ? 0 : System.nanoTime();
         boolean received = (boolean) RECEIVED.getAcquire(this);
         if (received) {
             RECEIVED.setRelease(this, false);
