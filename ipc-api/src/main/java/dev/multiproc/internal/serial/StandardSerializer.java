@@ -267,16 +267,21 @@ public final class StandardSerializer implements Serializer {
                 return tagged(STRING, s.getBytes(StandardCharsets.UTF_8));
             }
         }
+        checkTaggedSize(n);
         byte[] out = new byte[n + 1];
         out[0] = STRING;
         s.getBytes(0, n, out, 1);
         return out;
     }
 
-    private static byte[] tagged(byte tag, byte[] body) {
-        if (body.length > Integer.MAX_VALUE - 9) {
-            throw new SerializationException("value of " + body.length + " bytes is too large for one message");
+    private static void checkTaggedSize(int bodyLength) {
+        if (bodyLength > Integer.MAX_VALUE - 9) {
+            throw new SerializationException("value of " + bodyLength + " bytes is too large for one message");
         }
+    }
+
+    private static byte[] tagged(byte tag, byte[] body) {
+        checkTaggedSize(body.length);
         byte[] out = new byte[body.length + 1];
         out[0] = tag;
         System.arraycopy(body, 0, out, 1, body.length);

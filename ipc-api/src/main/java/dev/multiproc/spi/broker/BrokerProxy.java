@@ -70,9 +70,8 @@ final class BrokerProxy implements Flusher.Task {
     void put(byte mode, long reqId, byte[] item) {
         lock.lock();
         try {
-            appendAcksLocked();
             QueueFrames.putHead(putHead, mode, reqId);
-            out.append(putHead, putHead.length, item, 0, item.length);
+            appendLocked(putHead, item);
         } finally {
             lock.unlock();
         }
@@ -103,11 +102,16 @@ final class BrokerProxy implements Flusher.Task {
     private void append(byte[] command, byte[] item) {
         lock.lock();
         try {
-            appendAcksLocked();
-            out.append(command, command.length, item, 0, item == null ? 0 : item.length);
+            appendLocked(command, item);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Appends a command behind the acknowledgements counted before it. */
+    private void appendLocked(byte[] command, byte[] item) {
+        appendAcksLocked();
+        out.append(command, command.length, item, 0, item == null ? 0 : item.length);
     }
 
     private void appendAcksLocked() {
