@@ -64,10 +64,10 @@ public final class Providers {
         }
     }
 
-    /** @return "shm" when a module provides it and it is available, else "pipe" */
+    /** @return "shm" when a module provides it, complete and available here, else "pipe" */
     public static String defaultTransport() {
         for (TransportProvider p : load(TransportProvider.class)) {
-            if (p.name().equals("shm") && p.isAvailable()) {
+            if (p.name().equals("shm") && p.isAvailable() && p.isComplete()) {
                 return "shm";
             }
         }

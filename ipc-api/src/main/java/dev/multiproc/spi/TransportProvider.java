@@ -13,6 +13,14 @@ public interface TransportProvider {
     }
 
     /**
+     * @return whether {@code Multiproc.context()} may pick it when no transport is named: false
+     *         while a transport still borrows some of its channels from another one
+     */
+    default boolean isComplete() {
+        return true;
+    }
+
+    /**
      * @param services the context's services
      * @return the transport's channels for one context
      */

@@ -249,8 +249,19 @@ public final class ChannelConnection implements Connection, Serializable {
                     + (send ? "send" : "receive") + " on the " + (send ? "right" : "left") + " end");
         }
         int s = state;
-        if (s == USED || (s == UNUSED && STATE.compareAndSet(this, UNUSED, USED))) {
+        if (s == USED) {
             return;
+        }
+        if (s == UNUSED) {
+            long away = channel.movedTo();
+            if (away != 0 && STATE.compareAndSet(this, UNUSED, MOVED)) {
+                movedToPid = away;
+                completeMove();
+                throw unusable(MOVED);
+            }
+            if (STATE.compareAndSet(this, UNUSED, USED)) {
+                return;
+            }
         }
         throw unusable(state);
     }

@@ -47,6 +47,14 @@ public interface FrameChannel {
      */
     boolean poll(Deadline deadline);
 
+    /**
+     * @return the pid of another process that took this end without this process's part (the shm
+     *         transport's ends move by name), or 0 if it did not move; read at the end's first use
+     */
+    default long movedTo() {
+        return 0;
+    }
+
     /** @return the largest payload this channel sends or accepts */
     int maxFrameBytes();
 

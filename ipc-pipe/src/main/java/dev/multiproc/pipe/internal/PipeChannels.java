@@ -5,13 +5,9 @@ import dev.multiproc.JoinableQueue;
 import dev.multiproc.Pipe;
 import dev.multiproc.pipe.queue.PipeQueues;
 import dev.multiproc.spi.Channels;
-import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.ContextServices;
 import dev.multiproc.spi.channel.ChannelConnection;
-
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import dev.multiproc.spi.channel.ContextEnds;
 
 /**
  * The "pipe" transport's channels for one context: pipes over {@code socketpair(2)}; queues with a
@@ -20,8 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class PipeChannels implements Channels {
     private final ContextServices services;
-    private final Set<ChannelConnection> ends = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ContextEnds ends = new ContextEnds("pipe");
 
     /** @param services the context's services */
     public PipeChannels(ContextServices services) {
@@ -30,48 +25,27 @@ public final class PipeChannels implements Channels {
 
     @Override
     public Pipe pipe(boolean duplex) {
-        checkOpen();
+        ends.checkOpen();
         ChannelConnection[] pair = PipeEnds.pair(duplex, services.settings().maxFrameBytes(),
-                services.serializer(), ends::remove);
-        ends.add(pair[0]);
-        ends.add(pair[1]);
-        if (closed.get()) {
-            close(pair);
-            checkOpen();
-        }
+                services.serializer(), ends::gone);
+        ends.add(pair);
         return new PipeEnds(pair[0], pair[1]);
     }
 
     @Override
     public <E> IpcQueue<E> queue(int maxsize) {
-        checkOpen();
+        ends.checkOpen();
         return PipeQueues.queue(services, maxsize);
     }
 
     @Override
     public <E> JoinableQueue<E> joinableQueue(int maxsize) {
-        checkOpen();
+        ends.checkOpen();
         return PipeQueues.joinableQueue(services, maxsize);
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("the pipe transport's channels of this context are closed");
-        }
     }
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            close(ends.toArray(ChannelConnection[]::new));
-        }
-    }
-
-    private static void close(ChannelConnection... toClose) {
-        Cleanup cleanup = new Cleanup();
-        for (ChannelConnection end : toClose) {
-            cleanup.close(end);
-        }
-        cleanup.rethrow();
+        ends.close();
     }
 }

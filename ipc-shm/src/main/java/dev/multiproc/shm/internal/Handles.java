@@ -1,5 +1,6 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.shm.internal.ring.ShmPipes;
 import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.IpcException;
 import dev.multiproc.spi.ContextSettings;
@@ -79,6 +80,9 @@ public final class Handles {
      * @return the handle, attached in this process
      */
     public static Object resolve(HandleDescriptor d) {
+        if (ShmPipes.KIND.equals(d.getKind())) {
+            return ShmPipes.resolve(d);
+        }
         Path path = Path.of(required(d, PATH));
         int segmentKind = Integer.parseInt(required(d, SEGMENT_KIND));
         WaitStrategy waits = waitsOf(d);

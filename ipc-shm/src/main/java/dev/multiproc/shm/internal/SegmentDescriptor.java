@@ -90,6 +90,8 @@ public final class SegmentDescriptor {
     public static final int KIND_EVENT = 10;
     /** Body: a {@link BarrierDescriptor}. */
     public static final int KIND_BARRIER = 11;
+    /** Body: a pipe, two ring buffers and the state of its two ends (see {@code ring.PipeDescriptor}). */
+    public static final int KIND_PIPE = 12;
 
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
@@ -152,7 +154,7 @@ public final class SegmentDescriptor {
     }
 
     /** @param kind a kind constant @return its name, for messages */
-    static String kindName(int kind) {
+    public static String kindName(int kind) {
         return switch (kind) {
             case KIND_INT -> "int";
             case KIND_LONG -> "long";
@@ -165,6 +167,7 @@ public final class SegmentDescriptor {
             case KIND_SEMAPHORE -> "semaphore";
             case KIND_EVENT -> "event";
             case KIND_BARRIER -> "barrier";
+            case KIND_PIPE -> "pipe";
             default -> "unknown kind " + kind;
         };
     }

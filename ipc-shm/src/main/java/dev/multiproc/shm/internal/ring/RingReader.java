@@ -1,0 +1,177 @@
+package dev.multiproc.shm.internal.ring;
+
+import dev.multiproc.IpcException;
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The consumer of one ring ({@link RingDescriptor}): finds the next record below the published
+ * tail, checks that its header describes bytes that were committed and that lie inside the data
+ * area (a corrupt length fails with an {@link IpcException} instead of reading out of bounds),
+ * and, once the caller has copied it out, releases its bytes to the producer. Not thread-safe: the
+ * channel's receive lock serializes callers.
+ */
+final class RingReader {
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final ValueLayout.OfInt INT_AT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG_AT = ValueLayout.JAVA_LONG;
+
+    private final MemorySegment body;
+    private final String label;
+    private final long tailOffset;
+    private final long headOffset;
+    private final long data;
+    private final int capacity;
+    private final RingWaits dataWaits;
+    private final RingWaits spaceWaits;
+    /** This side's copy of the head (only this side writes it). */
+    private long head;
+    /** The tail as last read: the producer has committed at least this much. */
+    private long tailSeen;
+    /** The current record, set by {@link #next()}. */
+    private int length;
+    private int flags;
+    private int recordBytes;
+    private long payload;
+
+    /**
+     * @param body       the pipe's body
+     * @param ringOffset the ring's offset in it
+     * @param capacity   its data area (a power of two)
+     * @param waits      spin and yield phases
+     * @param label      the receiving end's name, for messages
+     */
+    RingReader(MemorySegment body, long ringOffset, int capacity, WaitStrategy waits, String label) {
+        this.body = body;
+        this.label = label;
+        this.tailOffset = ringOffset + RingDescriptor.TAIL_OFFSET;
+        this.headOffset = ringOffset + RingDescriptor.HEAD_OFFSET;
+        this.data = ringOffset + RingDescriptor.DATA_OFFSET;
+        this.capacity = capacity;
+        this.dataWaits = new RingWaits(body, ringOffset + RingDescriptor.DATA_EPOCH_OFFSET,
+                ringOffset + RingDescriptor.DATA_SLEEPERS_OFFSET, waits);
+        this.spaceWaits = new RingWaits(body, ringOffset + RingDescriptor.SPACE_EPOCH_OFFSET,
+                ringOffset + RingDescriptor.SPACE_SLEEPERS_OFFSET, waits);
+        this.head = (long) LONG.getAcquire(body, headOffset); // an end that moved here resumes where it was
+        this.tailSeen = head;
+    }
+
+    /** @return whether committed bytes wait to be read (acquire: their records are then visible) */
+    boolean hasRecord() {
+        return head != tailSeen || (tailSeen = (long) LONG.getAcquire(body, tailOffset)) != head;
+    }
+
+    /**
+     * Waits for a record.
+     *
+     * @param deadline when to give up
+     * @param onSlice  run between kernel sleeps while the ring is empty (may throw, or make
+     *                 {@code alsoDone} true)
+     * @param alsoDone a second reason to stop waiting (the writer is gone)
+     * @return whether a record is there
+     */
+    boolean await(Deadline deadline, Runnable onSlice, java.util.function.BooleanSupplier alsoDone) {
+        if (hasRecord()) {
+            return true;
+        }
+        dataWaits.await(() -> hasRecord() || alsoDone.getAsBoolean(), deadline, onSlice);
+        return hasRecord();
+    }
+
+    /**
+     * Moves to the next data record, past a PAD; call only when {@link #hasRecord()}.
+     *
+     * @throws IpcException if the ring's bytes are not a valid record
+     */
+    void next() {
+        int at = (int) (head & (capacity - 1));
+        int len = body.get(INT_AT, data + at); // plain: the acquire load of the tail ordered these bytes
+        int f = body.get(INT_AT, data + at + 4);
+        if (f == RingDescriptor.PAD) {
+            int rest = capacity - at;
+            if (len != rest - RingDescriptor.RECORD_HEADER_BYTES || tailSeen - head < rest + RingDescriptor.RECORD_HEADER_BYTES) {
+                throw corrupt(at, "a filler record of " + len + " bytes where " + (rest - RingDescriptor.RECORD_HEADER_BYTES)
+                        + " were left before the end of the ring");
+            }
+            head += rest;
+            at = 0;
+            len = body.get(INT_AT, data);
+            f = body.get(INT_AT, data + 4);
+        }
+        if ((f & ~(RingDescriptor.BEGIN | RingDescriptor.END)) != 0) {
+            throw corrupt(at, "flags 0x" + Integer.toHexString(f));
+        }
+        int extra = f == RingDescriptor.BEGIN ? RingDescriptor.TOTAL_BYTES : 0;
+        long committed = tailSeen - head;
+        long bytes = len < 0 ? -1 : ((RingDescriptor.RECORD_HEADER_BYTES + (long) extra + len + 7) & -8L);
+        if (bytes < 0 || bytes > committed || at + bytes > capacity) {
+            throw corrupt(at, "a length of " + len + " bytes, but " + committed + " bytes were committed and "
+                    + (capacity - at) + " are left before the end of the ring");
+        }
+        length = len;
+        flags = f;
+        recordBytes = (int) bytes;
+        payload = data + at + RingDescriptor.RECORD_HEADER_BYTES + extra;
+    }
+
+    private IpcException corrupt(int at, String what) {
+        return new IpcException(label + ": the shared-memory ring is corrupt: the record at offset " + at
+                + " (position " + head + ") has " + what + "; the pipe cannot be read any further");
+    }
+
+    /** @return the current record's payload length */
+    int length() {
+        return length;
+    }
+
+    /** @return whether the current record starts a message */
+    boolean isBegin() {
+        return (flags & RingDescriptor.BEGIN) != 0;
+    }
+
+    /** @return whether the current record ends a message */
+    boolean isEnd() {
+        return (flags & RingDescriptor.END) != 0;
+    }
+
+    /** @return the whole message's length, carried by a BEGIN record that is not also END */
+    long total() {
+        return body.get(LONG_AT, payload - RingDescriptor.TOTAL_BYTES);
+    }
+
+    /** @return the current record's payload, valid until {@link #consume()} */
+    MemorySegment payload() {
+        return body.asSlice(payload, length);
+    }
+
+    /**
+     * Copies the current record's payload out.
+     *
+     * @param into where
+     * @param at   from which index
+     */
+    void copyTo(byte[] into, int at) {
+        MemorySegment.copy(body, ValueLayout.JAVA_BYTE, payload, into, at, length);
+    }
+
+    /** Gives the current record's bytes back to the producer, waking it if it waits for space. */
+    void consume() {
+        head += recordBytes;
+        LONG.setRelease(body, headOffset, head); // the producer may now overwrite them
+        spaceWaits.wake();
+    }
+
+    /** Wakes the writer, whatever it waits for (this end closes). */
+    void wakeWriter() {
+        spaceWaits.wakeAll();
+    }
+
+    /** Wakes a thread of this side waiting for data (this end closes). */
+    void wakeSelf() {
+        dataWaits.wakeAll();
+    }
+}

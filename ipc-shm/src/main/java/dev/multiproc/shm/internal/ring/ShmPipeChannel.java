@@ -1,0 +1,365 @@
+package dev.multiproc.shm.internal.ring;
+
+import dev.multiproc.ConnectionClosedException;
+import dev.multiproc.FrameTooLargeException;
+import dev.multiproc.IpcException;
+import dev.multiproc.spi.channel.FrameChannel;
+import dev.multiproc.spi.frame.Frame;
+import dev.multiproc.spi.wait.Deadline;
+import dev.multiproc.spi.wait.WaitStrategy;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * One end of a shared-memory pipe ({@link PipeDescriptor}): it reads one ring and writes the
+ * other. A message that fits one record is handed to the reader in place in the ring; a longer one
+ * is assembled from its fragments in an array that grows as they arrive (never sized by a length
+ * that has not arrived), after its announced length was checked against the frame limit. A peer
+ * that closes its end, or whose process dies, ends the stream after every record it committed has
+ * been read; a waiting side notices a death within one sleep slice (50 ms).
+ *
+ * <p>Thread-safe: sends are serialized by a send lock, receives and polls by a receive lock.
+ * {@link #close()} wakes a send or receive blocked in another thread, which then throws
+ * {@link ConnectionClosedException}.
+ */
+final class ShmPipeChannel implements FrameChannel {
+    private final PipeFile file;
+    private final EndWord self;
+    private final EndWord peer;
+    private final EndWord left;
+    private final EndWord right;
+    private final RingReader reader;
+    private final RingWriter writer;
+    private final RecordFrame recordFrame;
+    private final String label;
+    private final int maxFrameBytes;
+    private final boolean leftEnd;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final ReentrantLock recvLock = new ReentrantLock();
+    private final Runnable onSendSlice = this::checkWhileSending;
+    private final Runnable onReceiveSlice = this::checkWhileReceiving;
+    private volatile boolean used;
+    private volatile boolean closed;
+    /** Why the peer is gone, once a liveness check found it dead (its word may still say it is open). */
+    private volatile String peerDeath;
+    /** Set by a corrupt record: the stream cannot be read any further. Under the receive lock. */
+    private RuntimeException broken;
+    /** When a poll that found nothing last checked whether the peer lives. Under the receive lock. */
+    private long lastLook = System.nanoTime();
+
+    /**
+     * @param file          the pipe's mapping in this process
+     * @param leftEnd       whether this is the left end
+     * @param reader        the ring this end reads, or null (the right end of a one-way pipe)
+     * @param writer        the ring this end writes, or null (the left end of a one-way pipe)
+     * @param left          the left end's word
+     * @param right         the right end's word
+     * @param label         e.g. "left end of shm pipe 3"
+     * @param maxFrameBytes the frame limit
+     */
+    ShmPipeChannel(PipeFile file, boolean leftEnd, RingReader reader, RingWriter writer, EndWord left, EndWord right,
+                   String label, int maxFrameBytes) {
+        this.file = file;
+        this.leftEnd = leftEnd;
+        this.reader = reader;
+        this.writer = writer;
+        this.left = left;
+        this.right = right;
+        this.self = leftEnd ? left : right;
+        this.peer = leftEnd ? right : left;
+        this.recordFrame = reader == null ? null : new RecordFrame(reader);
+        this.label = label;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** @return the pipe's mapping */
+    PipeFile file() {
+        return file;
+    }
+
+    /** @return whether this is the left end */
+    boolean isLeftEnd() {
+        return leftEnd;
+    }
+
+    @Override
+    public long movedTo() {
+        return closed ? 0 : self.movedTo();
+    }
+
+    @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    @Override
+    public void send(byte[] data, int offset, int length) {
+        sendLock.lock();
+        try {
+            checkOpen();
+            claim();
+            if (peer.isClosed()) {
+                throw new ConnectionClosedException(label + " cannot send: the peer end is closed (" + length
+                        + " bytes not delivered)");
+            }
+            writer.write(data, offset, length, onSendSlice);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    public <R> R receive(Function<Frame, R> frameReader) {
+        recvLock.lock();
+        try {
+            checkReadable();
+            if (!reader.await(Deadline.never(), onReceiveSlice, this::peerGone)) {
+                throw endOfStream(-1, 0);
+            }
+            next();
+            if (!reader.isBegin()) {
+                throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message "
+                        + "continues where none began"));
+            }
+            if (reader.isEnd()) {
+                if (reader.length() > maxFrameBytes) {
+                    reader.consume();
+                    throw new FrameTooLargeException(reader.length(), maxFrameBytes, label + ": the peer sent a "
+                            + reader.length() + "-byte message, over the limit of " + maxFrameBytes + " bytes; dropped");
+                }
+                RecordFrame frame = recordFrame.open();
+                try {
+                    return frameReader.apply(frame);
+                } finally {
+                    frame.consumeIfOpen();
+                }
+            }
+            return frameReader.apply(new AssembledFrame(assemble()));
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /** Reads a fragmented message, whose BEGIN record is current. */
+    private byte[] assemble() {
+        long total = reader.total();
+        if (total > maxFrameBytes) {
+            skipRest();
+            throw new FrameTooLargeException(total, maxFrameBytes, label + ": the peer sent a " + total
+                    + "-byte message, over the limit of " + maxFrameBytes + " bytes; read through and dropped");
+        }
+        if (total <= reader.length()) {
+            throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message of "
+                    + total + " bytes begins with a fragment of " + reader.length()));
+        }
+        byte[] bytes = new byte[(int) Math.min(total, Math.max(4L * reader.length(), 1 << 20))];
+        int done = 0;
+        while (true) {
+            int n = reader.length();
+            if (done + (long) n > total) {
+                throw broken(new IpcException(label + ": the shared-memory ring is corrupt: fragments of "
+                        + (done + (long) n) + " bytes for a message of " + total));
+            }
+            if (done + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(total, Math.max(2L * bytes.length, done + (long) n)));
+            }
+            reader.copyTo(bytes, done);
+            done += n;
+            boolean end = reader.isEnd();
+            reader.consume();
+            if (end) {
+                if (done != total) {
+                    throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message of "
+                            + total + " bytes ended after " + done));
+                }
+                return bytes;
+            }
+            nextFragment(done, total);
+        }
+    }
+
+    /** Consumes the rest of a message that is not kept, whose BEGIN record is current. */
+    private void skipRest() {
+        long done = 0;
+        long total = reader.total();
+        while (true) {
+            done += reader.length();
+            boolean end = reader.isEnd();
+            reader.consume();
+            if (end) {
+                return;
+            }
+            nextFragment(done, total);
+        }
+    }
+
+    private void nextFragment(long done, long total) {
+        if (!reader.await(Deadline.never(), onReceiveSlice, this::peerGone)) {
+            throw endOfStream(done, total);
+        }
+        next();
+        if (reader.isBegin()) {
+            throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message "
+                    + "begins inside another, after " + done + " of its " + total + " bytes"));
+        }
+    }
+
+    private void next() {
+        try {
+            reader.next();
+        } catch (RuntimeException e) {
+            throw broken(e);
+        }
+    }
+
+    private RuntimeException broken(RuntimeException e) {
+        broken = e;
+        return e;
+    }
+
+    /**
+     * A passed deadline only looks. A later one waits for a record or for the peer to go.
+     */
+    @Override
+    public boolean poll(Deadline deadline) {
+        try {
+            if (!recvLock.tryLock(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            checkReadable();
+            if (reader.await(deadline, onReceiveSlice, this::peerGone) || peerGone()) {
+                return true;
+            }
+            long now = System.nanoTime();
+            if (now - lastLook >= WaitStrategy.SLICE_NANOS) { // a loop of quick polls notices a dead peer too
+                lastLook = now;
+                checkWhileReceiving();
+            }
+            return peerGone();
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    private void checkReadable() {
+        checkOpen();
+        claim();
+        if (broken != null) {
+            throw new IllegalStateException(label + " cannot receive: its stream is unusable after an earlier error: "
+                    + broken.getMessage(), broken);
+        }
+    }
+
+    /** The first use here settles the end in this process. */
+    private void claim() {
+        if (!used) {
+            self.use();
+            used = true;
+            file.unlinkIfSettled(left, right);
+        }
+    }
+
+    /** @return whether the peer is gone (cheap unless a liveness check already found it dead) */
+    private boolean peerGone() {
+        return closed || peerDeath != null || peer.isClosed();
+    }
+
+    private void checkWhileReceiving() {
+        if (closed) {
+            throw new ConnectionClosedException(label + " was closed while a receive waited on it");
+        }
+        if (peerDeath == null) {
+            peerDeath = peer.goneReason();
+        }
+    }
+
+    private void checkWhileSending() {
+        if (closed) {
+            throw new ConnectionClosedException(label + " was closed while a send waited on it");
+        }
+        String gone = peer.goneReason();
+        if (gone != null) {
+            throw new ConnectionClosedException(label + " cannot send: the peer end is gone (" + gone
+                    + ") and will read no more; " + writer.unconsumedBytes() + " bytes it never read are dropped");
+        }
+    }
+
+    private ConnectionClosedException endOfStream(long done, long total) {
+        if (closed) {
+            return new ConnectionClosedException(label + " was closed while a receive waited on it");
+        }
+        String why = peerDeath != null ? peerDeath : peer.goneReason();
+        String how = why == null ? "closed" : why;
+        if (done < 0) {
+            return new ConnectionClosedException(label + ": end of stream, the peer end is " + how
+                    + " and every message it sent has been received");
+        }
+        return new ConnectionClosedException(label + ": message cut short, the peer end is " + how + " after "
+                + done + " of the message's " + total + " bytes arrived");
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(label + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean mine = self.closeHere();
+        wakeEveryone();
+        sendLock.lock(); // a blocked send or receive has woken and let go
+        recvLock.lock();
+        try {
+            if (mine) {
+                file.unlinkIfSettled(left, right);
+            }
+            file.release();
+        } finally {
+            recvLock.unlock();
+            sendLock.unlock();
+        }
+    }
+
+    private void wakeEveryone() {
+        if (reader != null) {
+            reader.wakeSelf();
+            reader.wakeWriter();
+        }
+        if (writer != null) {
+            writer.wakeSelf();
+            writer.wakeReader();
+        }
+    }
+
+    @Override
+    public void release() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        file.release();
+    }
+
+    @Override
+    public String toString() {
+        return "ShmPipeChannel[" + label + ", " + file.segment().name() + (closed ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,179 @@
+package dev.multiproc.shm.internal.ring;
+
+import dev.multiproc.IpcException;
+import dev.multiproc.Serializer;
+import dev.multiproc.shm.internal.Segment;
+import dev.multiproc.shm.internal.SegmentDescriptor;
+import dev.multiproc.shm.internal.Segments;
+import dev.multiproc.spi.channel.ChannelConnection;
+import dev.multiproc.spi.channel.EndTransfer;
+import dev.multiproc.spi.process.ProcessLiveness;
+import dev.multiproc.spi.wait.WaitStrategy;
+import dev.multiproc.wire.HandleDescriptor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Makes shared-memory pipes, and re-attaches their ends in the process that reads one: an end
+ * travels as the file's name and its side; the reader maps the file and takes the end over
+ * ({@link EndWord#take()}), so exactly one process holds it. The creator notices that an end
+ * left when it next looks ({@link ShmPipeChannel#movedTo()}). Thread-safe.
+ */
+public final class ShmPipes implements EndTransfer {
+    /** The handle kind of a pipe end. */
+    public static final String KIND = "shm.pipeEnd";
+    /** Data area of each ring. */
+    public static final int RING_CAPACITY = 256 * 1024;
+    private static final String PROVIDER = "shm";
+    private static final String PATH = "path";
+    private static final String SIDE = "side";
+    private static final String SPIN_NANOS = "spinNanos";
+    private static final String YIELD_NANOS = "yieldNanos";
+    private static final AtomicLong PIPES = new AtomicLong();
+    private static final ShmPipes TRANSFER = new ShmPipes();
+
+    private ShmPipes() {
+    }
+
+    /**
+     * Creates both ends of a new pipe in a new file of {@code directory}.
+     *
+     * @param directory     the shm directory
+     * @param duplex        false: the left end only receives, the right end only sends
+     * @param maxFrameBytes the frame limit of both ends
+     * @param serializer    for {@code send}/{@code recv}
+     * @param waits         how its waiters spin and yield before they sleep
+     * @param onGone        told with each end when it closes or moves away
+     * @return {left, right}
+     */
+    public static ChannelConnection[] pair(Path directory, boolean duplex, int maxFrameBytes, Serializer serializer,
+                                           WaitStrategy waits, Consumer<ChannelConnection> onGone) {
+        int toRight = duplex ? RING_CAPACITY : 0;
+        Segment segment = Segments.create(Segments.newPath(directory), SegmentDescriptor.KIND_PIPE,
+                PipeDescriptor.bodyLength(RING_CAPACITY, toRight), waits);
+        MemorySegment body = segment.body();
+        body.set(ValueLayout.JAVA_INT, PipeDescriptor.TO_LEFT_CAPACITY_OFFSET, RING_CAPACITY);
+        body.set(ValueLayout.JAVA_INT, PipeDescriptor.TO_RIGHT_CAPACITY_OFFSET, toRight);
+        String name = "shm pipe " + PIPES.incrementAndGet() + (duplex ? "" : " (one-way)");
+        new EndWord(body, PipeDescriptor.LEFT_END_OFFSET, "left end of " + name).initialize();
+        new EndWord(body, PipeDescriptor.RIGHT_END_OFFSET, "right end of " + name).initialize();
+        PipeFile file = new PipeFile(segment, 2);
+        return new ChannelConnection[]{
+                new ChannelConnection(channel(file, true, name, maxFrameBytes), true, duplex, serializer, TRANSFER, onGone),
+                new ChannelConnection(channel(file, false, name, maxFrameBytes), duplex, true, serializer, TRANSFER, onGone)};
+    }
+
+    private static ShmPipeChannel channel(PipeFile file, boolean leftEnd, String name, int maxFrameBytes) {
+        MemorySegment body = file.segment().body();
+        WaitStrategy waits = file.segment().waits();
+        int toLeft = body.get(ValueLayout.JAVA_INT, PipeDescriptor.TO_LEFT_CAPACITY_OFFSET);
+        int toRight = body.get(ValueLayout.JAVA_INT, PipeDescriptor.TO_RIGHT_CAPACITY_OFFSET);
+        RingDescriptor.checkCapacity(toLeft);
+        if (toRight != 0) {
+            RingDescriptor.checkCapacity(toRight);
+        }
+        if (PipeDescriptor.bodyLength(toLeft, toRight) > body.byteSize()) {
+            throw new IpcException("cannot attach " + file.segment().path() + ": rings of " + toLeft + " and " + toRight
+                    + " bytes do not fit its " + body.byteSize() + "-byte body");
+        }
+        long toLeftRing = PipeDescriptor.TO_LEFT_RING_OFFSET;
+        long toRightRing = PipeDescriptor.toRightRingOffset(toLeft);
+        String label = (leftEnd ? "left end of " : "right end of ") + name;
+        RingReader reader;
+        RingWriter writer;
+        if (leftEnd) {
+            reader = new RingReader(body, toLeftRing, toLeft, waits, label);
+            writer = toRight == 0 ? null : new RingWriter(body, toRightRing, toRight, waits);
+        } else {
+            reader = toRight == 0 ? null : new RingReader(body, toRightRing, toRight, waits, label);
+            writer = new RingWriter(body, toLeftRing, toLeft, waits);
+        }
+        EndWord left = new EndWord(body, PipeDescriptor.LEFT_END_OFFSET, "left end of " + name);
+        EndWord right = new EndWord(body, PipeDescriptor.RIGHT_END_OFFSET, "right end of " + name);
+        return new ShmPipeChannel(file, leftEnd, reader, writer, left, right, label, maxFrameBytes);
+    }
+
+    @Override
+    public HandleDescriptor export(ChannelConnection end, HandleDescriptor.Builder builder) {
+        ShmPipeChannel channel = (ShmPipeChannel) end.channel();
+        Segment segment = channel.file().segment();
+        return builder.setProvider(PROVIDER).setKind(KIND)
+                .setCreatorPid(ProcessLiveness.selfPid())
+                .putAttributes(PATH, segment.path().toAbsolutePath().toString())
+                .putAttributes(SIDE, channel.isLeftEnd() ? "left" : "right")
+                .putAttributes(SPIN_NANOS, Long.toString(segment.waits().spinNanos()))
+                .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()))
+                .build();
+    }
+
+    @Override
+    public void forget(ChannelConnection end) {
+        // nothing is offered: the file's name is the offer, and the end's word says who holds it
+    }
+
+    /**
+     * Attaches an end in this process and takes it over.
+     *
+     * @param descriptor what the end wrote
+     * @return the end
+     * @throws IllegalStateException if the end is used, closed or being taken elsewhere
+     */
+    public static ChannelConnection resolve(HandleDescriptor descriptor) {
+        Map<String, String> a = descriptor.getAttributesMap();
+        Path path = Path.of(required(a, PATH));
+        boolean leftEnd = "left".equals(required(a, SIDE));
+        WaitStrategy waits = new WaitStrategy(Long.parseLong(required(a, SPIN_NANOS)), Long.parseLong(required(a, YIELD_NANOS)));
+        String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, (leftEnd ? "left" : "right") + " end of shm pipe");
+        Segment segment;
+        try {
+            segment = Segments.attachPrivately(path, SegmentDescriptor.KIND_PIPE, waits);
+        } catch (dev.multiproc.ResourceNotFoundException e) {
+            throw new IllegalStateException(label + " cannot be taken by process " + ProcessLiveness.selfPid()
+                    + ": its pipe's file " + path + " is gone. Either both ends were already used or closed (an end used in "
+                    + "one process cannot move to another), or the process that made the pipe closed it or exited", e);
+        }
+        PipeFile file = new PipeFile(segment, 1);
+        try {
+            String name = label.replaceFirst("^(left|right) end of ", "");
+            ShmPipeChannel channel = channel(file, leftEnd, name, ChannelConnection.maxFrameBytesOf(descriptor, Integer.MAX_VALUE - 8));
+            new EndWord(segment.body(), leftEnd ? PipeDescriptor.LEFT_END_OFFSET : PipeDescriptor.RIGHT_END_OFFSET, label).take();
+            return ChannelConnection.attached(channel, descriptor, TRANSFER);
+        } catch (RuntimeException e) {
+            file.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Lets go of a creator's end that another process took: it moves there for good.
+     *
+     * @param end an end of this process
+     * @return whether it had moved (and is now released here)
+     */
+    public static boolean releaseIfMoved(ChannelConnection end) {
+        long pid = ((ShmPipeChannel) end.channel()).movedTo();
+        if (pid == 0) {
+            return false;
+        }
+        try {
+            end.moveTo(pid);
+        } catch (IllegalStateException e) {
+            return false; // used or closed here meanwhile: it stays, and says it moved when used
+        }
+        end.completeMove();
+        return true;
+    }
+
+    private static String required(Map<String, String> a, String key) {
+        String v = a.get(key);
+        if (v == null) {
+            throw new IpcException("shm pipe end handle lacks attribute '" + key + "'");
+        }
+        return v;
+    }
+}
