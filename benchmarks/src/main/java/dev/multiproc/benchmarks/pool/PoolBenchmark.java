@@ -143,7 +143,9 @@ public final class PoolBenchmark {
             long[] rtt = new long[rounds * per];
             long[] lat = new long[rounds * per];
             double[] ratios = new double[rounds];
-            try (Context ctx = Multiproc.context(transport); Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
+            // no warm spare: it would be one more child, and only the echo child and the workers are pinned
+            try (Context ctx = Multiproc.context(ContextOptions.builder().transport(transport).spares(0).build());
+                 Echo echo = new Echo(ctx); Pool pool = ctx.pool(2)) {
                 applyNoops(pool, 20_000); // both JVMs compile the hot path (and the workers are up)
                 List<ProcessHandle> children = ProcessHandle.current().children().toList();
                 if (children.size() != 3) {
