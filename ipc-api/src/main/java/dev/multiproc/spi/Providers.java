@@ -16,6 +16,8 @@ public final class Providers {
     private static final Map<String, String> TRANSPORT_ARTIFACTS =
             Map.of("pipe", "ipc-pipe", "shm", "ipc-shm", "socket", "ipc-socket");
     private static final Map<Class<?>, List<?>> CACHE = new ConcurrentHashMap<>();
+    /** The default is "shm" on Linux only: elsewhere its waits have no futex and poll instead. */
+    private static final boolean LINUX = System.getProperty("os.name", "").startsWith("Linux");
 
     private Providers() {
     }
@@ -64,10 +66,10 @@ public final class Providers {
         }
     }
 
-    /** @return "shm" when a module provides it, complete and available here, else "pipe" */
+    /** @return "shm" on Linux when a module provides it, complete and available here, else "pipe" */
     public static String defaultTransport() {
         for (TransportProvider p : load(TransportProvider.class)) {
-            if (p.name().equals("shm") && p.isAvailable() && p.isComplete()) {
+            if (p.name().equals("shm") && LINUX && p.isAvailable() && p.isComplete()) {
                 return "shm";
             }
         }

@@ -26,9 +26,18 @@ import dev.multiproc.spi.TransportProvider;
  * (a message it had begun is reported as cut short). A waiting side notices a dead peer within
  * 50 ms (pid and start time, checked between sleeps).
  *
- * <h2>Not yet on shared memory</h2>
- * Queues of an {@code "shm"} context are still the brokered queues of the {@code "pipe"} transport
- * (so ipc-pipe must be present), which is why {@code Multiproc.context()} does not pick "shm" yet.
+ * <h2>Queues</h2>
+ * An {@link dev.multiproc.IpcQueue} is a file of fixed-size slots that every process puts into
+ * and takes from itself, with no broker: a slot is claimed with a CAS that also names the
+ * claiming process, so the slot of a process that dies while holding it is recovered by the
+ * survivors and by nobody else. A producer killed mid-put loses that one item (it is never
+ * delivered torn); a consumer killed while copying an item out had not returned it, and the item
+ * goes to the next taker, out of order. {@code maxsize <= 0} means 8192 slots. Items over 240
+ * bytes travel in a file of their own, named in the slot. A queue lives as long as the context
+ * that created it: once that closes or its process dies, every use elsewhere fails with
+ * {@link dev.multiproc.QueueClosedException}.
+ *
+ * <p>{@code Multiproc.context()} picks this transport on Linux.
  */
 public final class ShmTransport implements TransportProvider {
     /** The transport name. */
@@ -41,11 +50,6 @@ public final class ShmTransport implements TransportProvider {
     @Override
     public String name() {
         return NAME;
-    }
-
-    @Override
-    public boolean isComplete() {
-        return false;
     }
 
     @Override

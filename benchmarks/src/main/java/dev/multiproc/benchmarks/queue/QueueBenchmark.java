@@ -29,8 +29,11 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Queue throughput and round trip across processes, on the {@code pipe} transport, with a
- * baseline measured in the same run: a raw JDK blocking {@link SocketChannel} ping-pong over a
+ * Queue throughput and round trip across processes, on the transport {@code -Dbench.transport}
+ * names ({@code pipe} by default, or {@code shm}), with baselines measured in the same run:
+ * Python's {@code multiprocessing.Queue} with 1 and 2 producer and consumer processes
+ * ({@code benchmarks/python/queue_throughput.py}, run each round when {@code -Dbench.python}
+ * names an interpreter), and a raw JDK blocking {@link SocketChannel} ping-pong over a
  * Unix-domain socket between the same two JVMs (and the transport's {@link Pipe}, when it has
  * one). Workloads mirror Python's {@code mp_bench.py} (queue.throughput, queue.rtt): small
  * {@link Integer} items, one JVM per side.
@@ -52,6 +55,8 @@ public final class QueueBenchmark {
     private final int rttSamples;
     private final String only;
     private final List<String> rows = new ArrayList<>();
+    private final String transport = System.getProperty("bench.transport", "pipe");
+    private final String python = System.getProperty("bench.python", "none");
 
     private QueueBenchmark(int items, int rounds, int rttSamples, String only) {
         this.items = items;
@@ -62,7 +67,7 @@ public final class QueueBenchmark {
 
     /**
      * @param args [items per round, default 1,000,000] [measured rounds, default 5] [RTT samples, default 20,000]
-     *             [only "throughput", "rtt" or "queue-rtt" (the queue round trip alone, for profiling)]
+     *             [only "throughput", "wide" (2 -> 2 alone), "rtt" or "queue-rtt" (the queue round trip alone, for profiling)]
      * @throws Exception if a run fails
      */
     public static void main(String[] args) throws Exception {
@@ -73,19 +78,23 @@ public final class QueueBenchmark {
     }
 
     private void run() throws Exception {
-        try (Context ctx = Multiproc.context("pipe")) {
+        try (Context ctx = Multiproc.context(transport)) {
             if (only.equals("all") || only.equals("throughput")) {
                 throughputOwnerToChild(ctx);
-                throughputChildToChild(ctx);
+                throughputChildToChild(ctx, 1);
+                throughputChildToChild(ctx, 2);
                 joinableThroughput(ctx);
             }
-            if (!only.equals("throughput")) {
+            if (only.equals("wide")) {
+                throughputChildToChild(ctx, 2);
+            }
+            if (!only.equals("throughput") && !only.equals("wide")) {
                 roundTrips(ctx);
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "Queue benchmark, pipe transport: %,d Integer items per round, %d rounds (+1 warm-up), %,d RTT samples, %d CPUs%n%n",
-                items, rounds, rttSamples, CPUS);
+        System.out.printf(Locale.ROOT, "Queue benchmark, %s transport: %,d Integer items per round, %d rounds (+1 warm-up), %,d RTT samples, %d CPUs%n%n",
+                transport, items, rounds, rttSamples, CPUS);
         System.out.println("| scenario | metric | value |");
         System.out.println("|---|---|---:|");
         rows.forEach(System.out::println);
@@ -157,36 +166,96 @@ public final class QueueBenchmark {
         }).start();
     }
 
-    /** Python's setup: producer child -> consumer child, broker in this process. */
-    private void throughputChildToChild(Context ctx) throws Exception {
+    /**
+     * Python's setup: {@code width} producer children -> {@code width} consumer children (the
+     * queue's owner, and on {@code pipe} its broker, in this process), from the start gate until
+     * every consumer has summed its share. Python's figure, when asked for, is taken each round.
+     */
+    private void throughputChildToChild(Context ctx, int width) throws Exception {
         IpcQueue<Integer> q = queue(ctx);
         IpcQueue<Integer> gate = queue(ctx);
+        IpcQueue<Integer> produced = queue(ctx);
         IpcQueue<Long> done = queue(ctx);
         int n = items;
         int total = rounds + 1;
-        IpcProcess producer = ctx.process("producer", () -> {
-            for (int r = 0; r < total; r++) {
-                gate.take();
-                for (int i = 0; i < n; i++) {
-                    q.put(i);
+        List<IpcProcess> children = new ArrayList<>();
+        for (int p = 0; p < width; p++) {
+            int from = (int) ((long) n * p / width);
+            int to = (int) ((long) n * (p + 1) / width);
+            children.add(ctx.process("producer-" + p, () -> {
+                for (int r = 0; r < total; r++) {
+                    gate.take();
+                    for (int i = from; i < to; i++) {
+                        q.put(i);
+                    }
+                    produced.put(r);
                 }
-            }
-        }).start();
-        IpcProcess consumer = summingConsumer(ctx, q, done, n, total);
+            }).start());
+        }
+        for (int c = 0; c < width; c++) {
+            // each consumer sums until the end marker the parent puts once every producer is done,
+            // so a fast consumer never eats into the next round
+            children.add(ctx.process("consumer-" + c, () -> {
+                for (int r = 0; r < total; r++) {
+                    long sum = 0;
+                    for (int item = q.take(); item >= 0; item = q.take()) {
+                        sum += item;
+                    }
+                    done.put(sum);
+                }
+            }).start());
+        }
         double[] rates = new double[rounds];
+        double[] theirs = new double[rounds];
         for (int r = 0; r < total; r++) {
             long t0 = System.nanoTime();
-            gate.put(r);
-            long sum = done.take();
+            for (int p = 0; p < width; p++) {
+                gate.put(r);
+            }
+            for (int p = 0; p < width; p++) {
+                produced.take();
+            }
+            for (int c = 0; c < width; c++) {
+                q.put(-1);
+            }
+            long sum = 0;
+            for (int c = 0; c < width; c++) {
+                sum += done.take();
+            }
             long t1 = System.nanoTime();
             check(sum, n);
             if (r > 0) {
                 rates[r - 1] = n * 1e9 / (t1 - t0);
+                theirs[r - 1] = python.equals("none") ? Double.NaN : runPython(width);
             }
         }
-        awaitExit(producer);
-        awaitExit(consumer);
-        throughput("Queue: producer child -> consumer child, broker in the parent (3 JVMs, as Python's)", rates);
+        for (IpcProcess p : children) {
+            awaitExit(p);
+        }
+        String shape = width + " producer child" + (width > 1 ? "ren" : "") + " -> " + width + " consumer child"
+                + (width > 1 ? "ren" : "") + " (" + (2 * width + 1) + " JVMs)";
+        throughput("Queue: " + shape, rates);
+        if (!python.equals("none")) {
+            throughput("Python " + python + " multiprocessing.Queue (fork): " + shape.replace("JVMs", "processes"), theirs);
+            double[] ratio = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratio[r] = rates[r] / theirs[r];
+            }
+            Arrays.sort(ratio);
+            row("Queue: " + shape, "ours / Python's, round by round: median [min - max]", String.format(Locale.ROOT,
+                    "%.1fx [%.1fx - %.1fx]", ratio[rounds / 2], ratio[0], ratio[rounds - 1]));
+        }
+    }
+
+    private double runPython(int width) throws Exception {
+        Path script = Path.of(System.getProperty("bench.root", "."), "benchmarks", "python", "queue_throughput.py");
+        Process p = new ProcessBuilder(python, script.toString(), Integer.toString(items), Integer.toString(width),
+                Integer.toString(width)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(python + " " + script + " failed: " + out);
+        }
+        return Double.parseDouble(out);
     }
 
     /** JoinableQueue: this process puts N and join()s; the child does take + taskDone. */

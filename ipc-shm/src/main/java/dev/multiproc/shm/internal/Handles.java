@@ -1,5 +1,6 @@
 package dev.multiproc.shm.internal;
 
+import dev.multiproc.shm.internal.queue.ShmQueues;
 import dev.multiproc.shm.internal.ring.ShmPipes;
 import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.IpcException;
@@ -82,6 +83,9 @@ public final class Handles {
     public static Object resolve(HandleDescriptor d) {
         if (ShmPipes.KIND.equals(d.getKind())) {
             return ShmPipes.resolve(d);
+        }
+        if (ShmQueues.KIND.equals(d.getKind())) {
+            return ShmQueues.resolve(d);
         }
         Path path = Path.of(required(d, PATH));
         int segmentKind = Integer.parseInt(required(d, SEGMENT_KIND));

@@ -201,6 +201,16 @@ public final class Segment implements AutoCloseable {
         return kind;
     }
 
+    /** @return the pid of the process that created the segment */
+    public long ownerPid() {
+        return SegmentDescriptor.ownerPid(memory);
+    }
+
+    /** @return the start stamp of the process that created the segment */
+    public long ownerStart() {
+        return SegmentDescriptor.ownerStart(memory);
+    }
+
     /** @return the whole mapping, header included */
     public MemorySegment memory() {
         return memory;

@@ -4,6 +4,8 @@ import dev.multiproc.spi.process.ProcessLiveness;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Layout of the header every Multiproc shared-memory segment starts with. The header is followed
@@ -92,6 +94,10 @@ public final class SegmentDescriptor {
     public static final int KIND_BARRIER = 11;
     /** Body: a pipe, two ring buffers and the state of its two ends (see {@code ring.PipeDescriptor}). */
     public static final int KIND_PIPE = 12;
+    /** Body: a queue of slots and its counters (see {@code queue.SlotQueueDescriptor}). */
+    public static final int KIND_QUEUE = 13;
+    /** Body: one queue item too large for a slot, written once by its producer, read once and removed. */
+    public static final int KIND_QUEUE_ITEM = 14;
 
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
@@ -116,6 +122,25 @@ public final class SegmentDescriptor {
         LONG.set(segment, (long) CREATION_TIME_OFFSET, System.currentTimeMillis());
         LONG.set(segment, (long) BODY_SIZE_OFFSET, bodySize);
         INT.setRelease(segment, (long) MAGIC_OFFSET, MAGIC); // publishes every field above
+    }
+
+    /**
+     * The header of a file written with plain I/O rather than through a mapping (a queue item
+     * kept out of line), in native byte order, magic included: the file is published by its name
+     * in a slot, not by the magic.
+     *
+     * @param kind       the body kind
+     * @param ownerPid   the pid of the process whose death makes the file an orphan
+     * @param ownerStart that process's start stamp
+     * @param bodySize   the body size
+     * @return a buffer of {@link #HEADER_LENGTH} bytes, ready to write
+     */
+    public static ByteBuffer header(int kind, long ownerPid, long ownerStart, long bodySize) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.nativeOrder());
+        b.putInt(MAGIC_OFFSET, MAGIC).putInt(VERSION_OFFSET, LAYOUT_VERSION).putInt(KIND_OFFSET, kind)
+                .putLong(OWNER_PID_OFFSET, ownerPid).putLong(OWNER_START_OFFSET, ownerStart)
+                .putLong(CREATION_TIME_OFFSET, System.currentTimeMillis()).putLong(BODY_SIZE_OFFSET, bodySize);
+        return b;
     }
 
     /** @param segment a mapped file @return its magic (acquire) */
@@ -168,6 +193,8 @@ public final class SegmentDescriptor {
             case KIND_EVENT -> "event";
             case KIND_BARRIER -> "barrier";
             case KIND_PIPE -> "pipe";
+            case KIND_QUEUE -> "queue";
+            case KIND_QUEUE_ITEM -> "queue item";
             default -> "unknown kind " + kind;
         };
     }

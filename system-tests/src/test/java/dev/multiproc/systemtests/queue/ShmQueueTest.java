@@ -1,9 +1,6 @@
 package dev.multiproc.systemtests.queue;
 
-/**
- * The queue contract on an {@code shm} context, whose queues are still the brokered queues of the
- * {@code pipe} transport: what a user of {@code Multiproc.context("shm")} gets today.
- */
+/** The queue contract on the {@code shm} transport: slots in a shared file, no broker. */
 class ShmQueueTest extends QueueContract {
     @Override
     protected String transport() {

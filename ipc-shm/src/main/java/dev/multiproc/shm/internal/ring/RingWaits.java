@@ -13,9 +13,10 @@ import java.util.function.BooleanSupplier;
  * One side's wait on a ring ({@link RingDescriptor}): spin, yield, then sleep on a futex word with
  * a sleepers count, as the ring's layout describes; and the other side's wake-up, which enters the
  * kernel only when someone sleeps. The ring's two waits (the consumer's for data, the producer's
- * for space) are each one {@code RingWaits}. Thread-safe; a ring side has one waiter at a time.
+ * for space) are each one {@code RingWaits}; so are a queue's three waits. Thread-safe; any number
+ * of threads in any number of processes may sleep on one, and a wake-up wakes them all.
  */
-final class RingWaits {
+public final class RingWaits {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final MemorySegment body;
@@ -30,7 +31,7 @@ final class RingWaits {
      * @param sleeperOffset the sleepers count's offset in it
      * @param waits         spin and yield phases
      */
-    RingWaits(MemorySegment body, long epochOffset, long sleeperOffset, WaitStrategy waits) {
+    public RingWaits(MemorySegment body, long epochOffset, long sleeperOffset, WaitStrategy waits) {
         this.body = body;
         this.epochOffset = epochOffset;
         this.sleepersOffset = sleeperOffset;
@@ -48,7 +49,7 @@ final class RingWaits {
      * @param onSlice  run after each kernel sleep that found the condition still false
      * @return whether the condition holds; false if the deadline passed first
      */
-    boolean await(BooleanSupplier ready, Deadline deadline, Runnable onSlice) {
+    public boolean await(BooleanSupplier ready, Deadline deadline, Runnable onSlice) {
         long start = System.nanoTime();
         while (!ready.getAsBoolean()) {
             if (deadline.isExpired()) {
@@ -82,7 +83,7 @@ final class RingWaits {
      * Wakes the other side if it sleeps or is about to. Call after publishing (a release store):
      * the full fence here orders that store before the read of the sleepers count.
      */
-    void wake() {
+    public void wake() {
         VarHandle.fullFence();
         if ((int) INT.getOpaque(body, sleepersOffset) != 0) {
             wakeAll();
@@ -90,7 +91,7 @@ final class RingWaits {
     }
 
     /** Bumps the epoch and wakes every sleeper, whether or not the count says someone sleeps. */
-    void wakeAll() {
+    public void wakeAll() {
         INT.getAndAdd(body, epochOffset, 1);
         Futex.wake(epochAddress, Integer.MAX_VALUE);
     }
