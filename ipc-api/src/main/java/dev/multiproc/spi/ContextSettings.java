@@ -20,7 +20,7 @@ import java.util.function.Function;
  * <table>
  * <caption>Settings</caption>
  * <tr><th>property</th><th>default</th></tr>
- * <tr><td>{@value #TRANSPORT}</td><td>"shm" on Linux once it has channels, else "pipe"</td></tr>
+ * <tr><td>{@value #TRANSPORT}</td><td>"shm" on Linux, else "pipe"</td></tr>
  * <tr><td>{@value #MAX_FRAME_BYTES}</td><td>2 GiB - 1 on "pipe" and "shm", 64 MiB on "socket"</td></tr>
  * <tr><td>{@value #SHM_DIRECTORY}</td><td>{@code /dev/shm} if it exists, else the temp directory</td></tr>
  * <tr><td>{@value #SOCKET_DIRECTORY}</td><td>{@code multiproc-<user>} in the temp directory, {@code 0700} ({@link PrivateDirectory})</td></tr>

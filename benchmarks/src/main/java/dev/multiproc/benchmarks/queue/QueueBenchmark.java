@@ -173,15 +173,17 @@ public final class QueueBenchmark {
      */
     private void throughputChildToChild(Context ctx, int width) throws Exception {
         IpcQueue<Integer> q = queue(ctx);
-        IpcQueue<Integer> gate = queue(ctx);
         IpcQueue<Integer> produced = queue(ctx);
         IpcQueue<Long> done = queue(ctx);
+        List<IpcQueue<Integer>> gates = new ArrayList<>(); // one per child: nobody starts a round twice
         int n = items;
         int total = rounds + 1;
         List<IpcProcess> children = new ArrayList<>();
         for (int p = 0; p < width; p++) {
             int from = (int) ((long) n * p / width);
             int to = (int) ((long) n * (p + 1) / width);
+            IpcQueue<Integer> gate = queue(ctx);
+            gates.add(gate);
             children.add(ctx.process("producer-" + p, () -> {
                 for (int r = 0; r < total; r++) {
                     gate.take();
@@ -193,10 +195,12 @@ public final class QueueBenchmark {
             }).start());
         }
         for (int c = 0; c < width; c++) {
-            // each consumer sums until the end marker the parent puts once every producer is done,
-            // so a fast consumer never eats into the next round
+            // each consumer sums until an end marker, which the parent puts once every producer is done
+            IpcQueue<Integer> gate = queue(ctx);
+            gates.add(gate);
             children.add(ctx.process("consumer-" + c, () -> {
                 for (int r = 0; r < total; r++) {
+                    gate.take();
                     long sum = 0;
                     for (int item = q.take(); item >= 0; item = q.take()) {
                         sum += item;
@@ -209,7 +213,7 @@ public final class QueueBenchmark {
         double[] theirs = new double[rounds];
         for (int r = 0; r < total; r++) {
             long t0 = System.nanoTime();
-            for (int p = 0; p < width; p++) {
+            for (IpcQueue<Integer> gate : gates) {
                 gate.put(r);
             }
             for (int p = 0; p < width; p++) {

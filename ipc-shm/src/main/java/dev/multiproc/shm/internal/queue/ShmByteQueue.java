@@ -42,6 +42,8 @@ public final class ShmByteQueue implements ByteQueue {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     /** How often a process looks whether the owner lives, outside waits. */
     private static final long OWNER_CHECK_NANOS = WaitStrategy.SLICE_NANOS;
+    /** Uses between looks at the clock for that (a mask); every wait slice looks as well. */
+    private static final int OWNER_CHECK_USES = 255;
 
     private final Segment segment;
     private final MemorySegment body;
@@ -58,6 +60,8 @@ public final class ShmByteQueue implements ByteQueue {
     private volatile String goneReason;
     private volatile long nextOwnerCheck;
     private volatile long nextSweep;
+    /** Counts uses for the owner check; racy on purpose: a lost count only delays a look. */
+    private int uses;
 
     /**
      * @param segment the queue's mapped file, its body laid out by {@link ShmQueues}
@@ -246,7 +250,7 @@ public final class ShmByteQueue implements ByteQueue {
             return claimed[0] != SlotRing.NONE;
         };
         Runnable onSlice = () -> {
-            checkUsable();
+            checkUsableNow();
             if (claimed[0] == SlotRing.NONE) {
                 long salvaged = recoverDeadHolders(taker);
                 if (salvaged != SlotRing.NONE) {
@@ -341,7 +345,7 @@ public final class ShmByteQueue implements ByteQueue {
         };
         try {
             return allDone.await(done, deadline, () -> {
-                checkUsable();
+                checkUsableNow();
                 recoverDeadHolders(false);
             });
         } catch (Interrupted e) {
@@ -384,6 +388,13 @@ public final class ShmByteQueue implements ByteQueue {
         }
     }
 
+    /** As {@link #checkUsable()}, looking whether the owner lives now whatever the count of uses. */
+    private void checkUsableNow() {
+        uses = -1;
+        nextOwnerCheck = System.nanoTime();
+        checkUsable();
+    }
+
     private String lookForOwner() {
         if (segment.isClosed()) {
             return goneReason = name + (segment.isOwner() ? " was closed by its owner, this process"
@@ -391,6 +402,9 @@ public final class ShmByteQueue implements ByteQueue {
         }
         if ((int) INT.getVolatile(body, (long) CLOSED_OFFSET) != 0) {
             return goneReason = name + " was closed by its owner, process " + segment.ownerPid();
+        }
+        if ((++uses & OWNER_CHECK_USES) != 0) {
+            return null;
         }
         long now = System.nanoTime();
         if (now - nextOwnerCheck >= 0) {

@@ -85,8 +85,9 @@ final class SlotRing {
     }
 
     /**
-     * Publishes a claimed slot's item: its length and flags (plain stores) before a volatile store
-     * of FULL, which a consumer's CAS from FULL acquires. The payload must be written already.
+     * Publishes a claimed slot's item: its length and flags (plain stores) before a release store
+     * of FULL, which a consumer's CAS from FULL acquires. The payload must be written already. The
+     * caller then wakes sleepers, whose full fence orders this store before its read of them.
      *
      * @param position a position this process claimed for writing
      * @param length   the item's length
@@ -96,7 +97,7 @@ final class SlotRing {
         long slot = slotOffset(position);
         INT.set(body, slot + SLOT_LENGTH_OFFSET, length);
         INT.set(body, slot + SLOT_FLAGS_OFFSET, flags);
-        LONG.setVolatile(body, slot, SlotWord.of(position, FULL, SlotWord.self()));
+        LONG.setRelease(body, slot, SlotWord.of(position, FULL, SlotWord.self()));
     }
 
     /**
@@ -149,13 +150,14 @@ final class SlotRing {
     }
 
     /**
-     * Frees a slot this process read (or gave up writing) for the next lap: a volatile store, after
-     * the copy out, which the next producer's CAS acquires before it overwrites the payload.
+     * Frees a slot this process read (or gave up writing) for the next lap: a release store, after
+     * the copy out, which the next producer's CAS acquires before it overwrites the payload. The
+     * caller then wakes sleepers (a full fence first).
      *
      * @param position the claimed position
      */
     void free(long position) {
-        LONG.setVolatile(body, slotOffset(position), SlotWord.of(position + capacity, FREE, 0));
+        LONG.setRelease(body, slotOffset(position), SlotWord.of(position + capacity, FREE, 0));
     }
 
     /**
