@@ -67,6 +67,9 @@ public final class ShmSyncBenchmark {
                 double locked = throughput(ctx, "locked", (int) (1_000_000 * scale));
                 rows.add(row("increment under `lock()`, 2 procs", fmtM(locked) + " M ops/s", "0.81 M/s",
                         fmt(locked / 0.81e6) + "x (target >= 20x)"));
+                double alone = uncontended(ctx, n);
+                rows.add(row("`lock(); unlock()` uncontended, 1 proc", fmtM(alone) + " M ops/s", "19.2 M/s",
+                        fmt(alone / 19.2e6) + "x (target >= 2x)"));
                 double contended = throughput(ctx, "lock", n);
                 rows.add(row("`lock(); unlock()` contended, 2 procs", fmtM(contended) + " M ops/s", "6.2 M/s",
                         fmt(contended / 6.2e6) + "x (target >= 2x)"));
@@ -191,6 +194,24 @@ public final class ShmSyncBenchmark {
         try (Context ctx = Multiproc.context(options.build())) {
             return eventPingPong(ctx, n);
         }
+    }
+
+    /** @return {@code lock(); unlock()} per second in this process alone, the median of the rounds after a warm-up */
+    private static double uncontended(Context ctx, int n) {
+        IpcLock lock = ctx.lock();
+        double[] rates = new double[ROUNDS];
+        for (int r = -1; r < ROUNDS; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                lock.lock();
+                lock.unlock();
+            }
+            long t1 = System.nanoTime();
+            if (r >= 0) {
+                rates[r] = n * 1e9 / (t1 - t0);
+            }
+        }
+        return median(rates);
     }
 
     /** @return the median round-trip time in microseconds of an Event ping-pong; the events wait as the context says */

@@ -5,8 +5,6 @@ import dev.multiproc.IpcException;
 import dev.multiproc.QueueClosedException;
 import dev.multiproc.shm.internal.Segment;
 import dev.multiproc.shm.internal.ring.RingWaits;
-import dev.multiproc.spi.process.OwnedFiles;
-import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.spi.queue.ByteQueue;
 import dev.multiproc.spi.wait.Deadline;
 import dev.multiproc.spi.wait.WaitStrategy;
@@ -15,7 +13,6 @@ import dev.multiproc.wire.HandleDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -24,9 +21,7 @@ import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.CLOSED_OFFSET
 import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.COUNTED;
 import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.NOT_EMPTY_EPOCH_OFFSET;
 import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.NOT_FULL_EPOCH_OFFSET;
-import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.OUT_OF_LINE;
 import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.SLEEPERS_AFTER_EPOCH;
-import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.SLOT_FLAGS_OFFSET;
 import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.UNFINISHED_OFFSET;
 
 /**
@@ -40,10 +35,6 @@ import static dev.multiproc.shm.internal.queue.SlotQueueDescriptor.UNFINISHED_OF
 public final class ShmByteQueue implements ByteQueue {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    /** How often a process looks whether the owner lives, outside waits. */
-    private static final long OWNER_CHECK_NANOS = WaitStrategy.SLICE_NANOS;
-    /** Uses between looks at the clock for that (a mask); every wait slice looks as well. */
-    private static final int OWNER_CHECK_USES = 255;
 
     private final Segment segment;
     private final MemorySegment body;
@@ -51,17 +42,14 @@ public final class ShmByteQueue implements ByteQueue {
     private final String name;
     private final boolean joinable;
     private final int maxItemBytes;
-    private final int inlineBytes;
     private final OutOfLineItems outOfLine;
+    private final SlotItems items;
     private final RingWaits notEmpty;
     private final RingWaits notFull;
     private final RingWaits allDone;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile String goneReason;
-    private volatile long nextOwnerCheck;
+    private final QueueLifetime lifetime;
     private volatile long nextSweep;
-    /** Counts uses for the owner check; racy on purpose: a lost count only delays a look. */
-    private int uses;
 
     /**
      * @param segment the queue's mapped file, its body laid out by {@link ShmQueues}
@@ -81,8 +69,9 @@ public final class ShmByteQueue implements ByteQueue {
         this.ring = new SlotRing(body, capacity, slotSize);
         this.joinable = ((int) INT.get(body, (long) SlotQueueDescriptor.FLAGS_OFFSET) & SlotQueueDescriptor.JOINABLE) != 0;
         this.maxItemBytes = (int) INT.get(body, (long) SlotQueueDescriptor.MAX_ITEM_OFFSET);
-        this.inlineBytes = SlotQueueDescriptor.inlineBytes(slotSize);
         this.outOfLine = new OutOfLineItems(segment.path(), segment.ownerPid(), segment.ownerStart());
+        this.lifetime = new QueueLifetime(segment, name, outOfLine);
+        this.items = new SlotItems(body, ring, outOfLine, SlotQueueDescriptor.inlineBytes(slotSize), maxItemBytes, joinable, name);
         WaitStrategy waits = segment.waits();
         this.notEmpty = waitsAt(NOT_EMPTY_EPOCH_OFFSET, waits);
         this.notFull = waitsAt(NOT_FULL_EPOCH_OFFSET, waits);
@@ -128,7 +117,7 @@ public final class ShmByteQueue implements ByteQueue {
     public boolean offer(byte[] item, Deadline deadline) throws InterruptedException {
         checkItem(item);
         checkUsable();
-        String file = item.length > inlineBytes ? outOfLine.write(item) : null;
+        String file = items.prepare(item);
         boolean committed = false;
         try {
             long p = ring.claimForWrite();
@@ -139,35 +128,16 @@ public final class ShmByteQueue implements ByteQueue {
                 }
             }
             committed = true; // from here the slot is ours: it is committed, even if this thread is interrupted
-            fillAndCommit(p, item, file);
+            items.fillAndCommit(p, item, file);
             notEmpty.wake();
             return true;
         } catch (IllegalStateException e) {
             throw closedInstead(e);
         } finally {
-            if (!committed && file != null) {
-                outOfLine.delete(file);
+            if (!committed) {
+                items.discard(file);
             }
         }
-    }
-
-    private void fillAndCommit(long p, byte[] item, String file) {
-        long payload = ring.payloadOffset(p);
-        int flags = 0;
-        if (file == null) {
-            MemorySegment.copy(item, 0, body, ValueLayout.JAVA_BYTE, payload, item.length);
-        } else {
-            byte[] suffix = file.getBytes(StandardCharsets.US_ASCII);
-            body.set(ValueLayout.JAVA_INT_UNALIGNED, payload, suffix.length);
-            MemorySegment.copy(suffix, 0, body, ValueLayout.JAVA_BYTE, payload + 4, suffix.length);
-            flags |= OUT_OF_LINE;
-        }
-        if (joinable) {
-            LONG.getAndAdd(body, (long) UNFINISHED_OFFSET, 1L); // volatile: before the item is visible, so taskDone never underflows
-            flags |= COUNTED;
-            INT.set(body, ring.slotOffset(p) + SLOT_FLAGS_OFFSET, flags); // after the add: a freed slot of a dead producer says whether it counted
-        }
-        ring.commit(p, item.length, flags);
     }
 
     @Override
@@ -181,54 +151,14 @@ public final class ShmByteQueue implements ByteQueue {
                     return null;
                 }
             }
-            return readOut(p);
+            try {
+                return items.readOut(p);
+            } finally {
+                notFull.wake(); // the slot is free, whether or not the item was whole
+            }
         } catch (IllegalStateException e) {
             throw closedInstead(e);
         }
-    }
-
-    /** Copies a claimed item out, frees its slot, and wakes a waiting producer. */
-    private byte[] readOut(long p) {
-        int length = ring.length(p);
-        int flags = ring.flags(p);
-        boolean outside = (flags & OUT_OF_LINE) != 0;
-        if (length <= 0 || length > (outside ? maxItemBytes : inlineBytes)) {
-            ring.free(p);
-            notFull.wake();
-            throw new IpcException(name + " is corrupt: the slot of position " + p + " says its item has " + length
-                    + " bytes, outside 1.." + (outside ? maxItemBytes : inlineBytes) + "; the item was dropped");
-        }
-        long payload = ring.payloadOffset(p);
-        byte[] item;
-        String file = null;
-        if (outside) {
-            int n = body.get(ValueLayout.JAVA_INT_UNALIGNED, payload);
-            if (n <= 0 || n > inlineBytes - 4) {
-                ring.free(p);
-                notFull.wake();
-                throw new IpcException(name + " is corrupt: the slot of position " + p + " names an item file of " + n
-                        + " characters; the item was dropped");
-            }
-            byte[] suffix = new byte[n];
-            MemorySegment.copy(body, ValueLayout.JAVA_BYTE, payload + 4, suffix, 0, n);
-            file = new String(suffix, StandardCharsets.US_ASCII);
-            try {
-                item = outOfLine.read(file, length);
-            } catch (RuntimeException e) {
-                ring.free(p);
-                notFull.wake();
-                throw e;
-            }
-        } else {
-            item = new byte[length];
-            MemorySegment.copy(body, ValueLayout.JAVA_BYTE, payload, item, 0, length);
-        }
-        ring.free(p); // volatile store after the copy: the next producer's CAS sees the slot read
-        notFull.wake();
-        if (file != null) {
-            outOfLine.delete(file);
-        }
-        return item;
     }
 
     /**
@@ -372,60 +302,16 @@ public final class ShmByteQueue implements ByteQueue {
         }
     }
 
-    /**
-     * @throws QueueClosedException if this process closed its use, or the owner closed the queue or died
-     */
     private void checkUsable() {
-        String gone = goneReason;
-        if (gone == null && closed.get()) {
-            throw new QueueClosedException(name + " was closed in this process");
-        }
-        if (gone == null) {
-            gone = lookForOwner();
-        }
-        if (gone != null) {
-            throw new QueueClosedException(gone);
-        }
+        lifetime.check(closed.get());
     }
 
-    /** As {@link #checkUsable()}, looking whether the owner lives now whatever the count of uses. */
     private void checkUsableNow() {
-        uses = -1;
-        nextOwnerCheck = System.nanoTime();
-        checkUsable();
+        lifetime.checkNow(closed.get());
     }
 
-    private String lookForOwner() {
-        if (segment.isClosed()) {
-            return goneReason = name + (segment.isOwner() ? " was closed by its owner, this process"
-                    : " was unmapped in this process, which is exiting");
-        }
-        if ((int) INT.getVolatile(body, (long) CLOSED_OFFSET) != 0) {
-            return goneReason = name + " was closed by its owner, process " + segment.ownerPid();
-        }
-        if ((++uses & OWNER_CHECK_USES) != 0) {
-            return null;
-        }
-        long now = System.nanoTime();
-        if (now - nextOwnerCheck >= 0) {
-            nextOwnerCheck = now + OWNER_CHECK_NANOS;
-            if (!ProcessLiveness.isAlive(segment.ownerPid(), segment.ownerStart())) {
-                OwnedFiles.removeIfOwnerDead(segment.path()); // the owner cannot: the first to notice does
-                outOfLine.deleteAll();
-                return goneReason = name + " is gone: its owner, process " + segment.ownerPid()
-                        + ", which created it, has exited";
-            }
-        }
-        return null;
-    }
-
-    /** @return the exception to throw for an access that found the mapping closed under it */
     private RuntimeException closedInstead(IllegalStateException e) {
-        if (!segment.isClosed()) {
-            return e;
-        }
-        return new QueueClosedException(name + (segment.isOwner() ? " was closed by its owner, this process"
-                : " was unmapped in this process, which is exiting"), e);
+        return lifetime.closedInstead(e);
     }
 
     @Override
@@ -447,7 +333,7 @@ public final class ShmByteQueue implements ByteQueue {
 
     /** The owner's close: every process's use ends; waiters everywhere wake and see it. */
     void closeAsOwner() {
-        goneReason = name + " was closed by its owner, this process";
+        lifetime.closedByOwnerHere();
         closed.set(true);
         if (segment.isClosed()) {
             return;

@@ -30,6 +30,10 @@ final class RingReader {
     private final RingWaits spaceWaits;
     /** This side's copy of the head (only this side writes it). */
     private long head;
+    /** The head as last published to the producer: consumed bytes are given back in batches. */
+    private long released;
+    /** How many consumed bytes are kept back at most before they are given back. */
+    private final long releaseEvery;
     /** The tail as last read: the producer has committed at least this much. */
     private long tailSeen;
     /** The current record, set by {@link #next()}. */
@@ -58,6 +62,8 @@ final class RingReader {
                 ringOffset + RingDescriptor.SPACE_SLEEPERS_OFFSET, waits);
         this.head = (long) LONG.getAcquire(body, headOffset); // an end that moved here resumes where it was
         this.tailSeen = head;
+        this.released = head;
+        this.releaseEvery = capacity / 4;
     }
 
     /** @return whether committed bytes wait to be read (acquire: their records are then visible) */
@@ -78,6 +84,7 @@ final class RingReader {
         if (hasRecord()) {
             return true;
         }
+        release(); // before waiting: the producer may be waiting for these bytes
         dataWaits.await(() -> hasRecord() || alsoDone.getAsBoolean(), deadline, onSlice);
         return hasRecord();
     }
@@ -158,11 +165,26 @@ final class RingReader {
         MemorySegment.copy(body, ValueLayout.JAVA_BYTE, payload, into, at, length);
     }
 
-    /** Gives the current record's bytes back to the producer, waking it if it waits for space. */
+    /**
+     * Moves past the current record. Its bytes go back to the producer with the next
+     * {@link #release()}: once a quarter of the ring is consumed, before this side waits, or when
+     * the caller asks; a stream of small messages so pays one fence per quarter ring, not one per
+     * message.
+     */
     void consume() {
         head += recordBytes;
-        LONG.setRelease(body, headOffset, head); // the producer may now overwrite them
-        spaceWaits.wake();
+        if (head - released >= releaseEvery) {
+            release();
+        }
+    }
+
+    /** Gives every consumed byte back to the producer, waking it if it waits for space. */
+    void release() {
+        if (released != head) {
+            released = head;
+            LONG.setRelease(body, headOffset, head); // the producer may now overwrite them
+            spaceWaits.wake();
+        }
     }
 
     /** Wakes the writer, whatever it waits for (this end closes). */

@@ -116,6 +116,16 @@ final class RingWriter {
         return capacity - (tail - headCache) >= bytes;
     }
 
+    /**
+     * @param length a message's length
+     * @return false if writing it may have to wait for space, judged on the head as last read
+     *         (so it errs towards false)
+     */
+    boolean mayHaveRoomFor(int length) {
+        long need = RingDescriptor.recordBytes(RingDescriptor.TOTAL_BYTES + Math.min(length, maxRecordPayload));
+        return capacity - (tail - headCache) >= 2 * need; // twice: room for a filler at the wrap too
+    }
+
     /** Wakes the reader, whatever it waits for (this end closes). */
     void wakeReader() {
         dataWaits.wakeAll();

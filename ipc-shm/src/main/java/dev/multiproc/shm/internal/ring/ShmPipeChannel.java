@@ -35,6 +35,7 @@ final class ShmPipeChannel implements FrameChannel {
     private final RingWriter writer;
     private final RecordFrame recordFrame;
     private final String label;
+    private final String pipeName;
     private final int maxFrameBytes;
     private final boolean leftEnd;
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -57,11 +58,12 @@ final class ShmPipeChannel implements FrameChannel {
      * @param writer        the ring this end writes, or null (the left end of a one-way pipe)
      * @param left          the left end's word
      * @param right         the right end's word
+     * @param pipeName      e.g. "shm pipe 3", which travels with an end that moves
      * @param label         e.g. "left end of shm pipe 3"
      * @param maxFrameBytes the frame limit
      */
     ShmPipeChannel(PipeFile file, boolean leftEnd, RingReader reader, RingWriter writer, EndWord left, EndWord right,
-                   String label, int maxFrameBytes) {
+                   String pipeName, String label, int maxFrameBytes) {
         this.file = file;
         this.leftEnd = leftEnd;
         this.reader = reader;
@@ -72,7 +74,13 @@ final class ShmPipeChannel implements FrameChannel {
         this.peer = leftEnd ? right : left;
         this.recordFrame = reader == null ? null : new RecordFrame(reader);
         this.label = label;
+        this.pipeName = pipeName;
         this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** @return the pipe's name, without the side */
+    String pipeName() {
+        return pipeName;
     }
 
     /** @return the pipe's mapping */
@@ -110,9 +118,27 @@ final class ShmPipeChannel implements FrameChannel {
                 throw new ConnectionClosedException(label + " cannot send: the peer end is closed (" + length
                         + " bytes not delivered)");
             }
+            if (!writer.mayHaveRoomFor(length)) {
+                releaseReadBytes(); // this end may wait for its peer: give back what it read first
+            }
             writer.write(data, offset, length, onSendSlice);
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    /**
+     * Gives the bytes this end has read back to its peer before it may wait to send, unless a
+     * receive is under way here (which gives them back before it waits): a peer blocked sending to
+     * this end is then never kept waiting by bytes already read while this end waits on that peer.
+     */
+    private void releaseReadBytes() {
+        if (reader != null && recvLock.tryLock()) {
+            try {
+                reader.release();
+            } finally {
+                recvLock.unlock();
+            }
         }
     }
 

@@ -32,6 +32,7 @@ public final class ShmPipes implements EndTransfer {
     private static final String PROVIDER = "shm";
     private static final String PATH = "path";
     private static final String SIDE = "side";
+    private static final String NAME = "pipe";
     private static final String SPIN_NANOS = "spinNanos";
     private static final String YIELD_NANOS = "yieldNanos";
     private static final AtomicLong PIPES = new AtomicLong();
@@ -60,15 +61,22 @@ public final class ShmPipes implements EndTransfer {
         body.set(ValueLayout.JAVA_INT, PipeDescriptor.TO_LEFT_CAPACITY_OFFSET, RING_CAPACITY);
         body.set(ValueLayout.JAVA_INT, PipeDescriptor.TO_RIGHT_CAPACITY_OFFSET, toRight);
         String name = "shm pipe " + PIPES.incrementAndGet() + (duplex ? "" : " (one-way)");
-        new EndWord(body, PipeDescriptor.LEFT_END_OFFSET, "left end of " + name).initialize();
-        new EndWord(body, PipeDescriptor.RIGHT_END_OFFSET, "right end of " + name).initialize();
+        EndWord[] words = endWords(body, name);
+        words[0].initialize();
+        words[1].initialize();
         PipeFile file = new PipeFile(segment, 2);
         return new ChannelConnection[]{
-                new ChannelConnection(channel(file, true, name, maxFrameBytes), true, duplex, serializer, TRANSFER, onGone),
-                new ChannelConnection(channel(file, false, name, maxFrameBytes), duplex, true, serializer, TRANSFER, onGone)};
+                new ChannelConnection(channel(file, true, name, maxFrameBytes, words), true, duplex, serializer, TRANSFER, onGone),
+                new ChannelConnection(channel(file, false, name, maxFrameBytes, words), duplex, true, serializer, TRANSFER, onGone)};
     }
 
-    private static ShmPipeChannel channel(PipeFile file, boolean leftEnd, String name, int maxFrameBytes) {
+    /** @return the state words of the pipe's {left, right} ends */
+    private static EndWord[] endWords(MemorySegment body, String name) {
+        return new EndWord[]{new EndWord(body, PipeDescriptor.LEFT_END_OFFSET, "left end of " + name),
+                new EndWord(body, PipeDescriptor.RIGHT_END_OFFSET, "right end of " + name)};
+    }
+
+    private static ShmPipeChannel channel(PipeFile file, boolean leftEnd, String name, int maxFrameBytes, EndWord[] words) {
         MemorySegment body = file.segment().body();
         WaitStrategy waits = file.segment().waits();
         int toLeft = body.get(ValueLayout.JAVA_INT, PipeDescriptor.TO_LEFT_CAPACITY_OFFSET);
@@ -93,9 +101,7 @@ public final class ShmPipes implements EndTransfer {
             reader = toRight == 0 ? null : new RingReader(body, toRightRing, toRight, waits, label);
             writer = new RingWriter(body, toLeftRing, toLeft, waits);
         }
-        EndWord left = new EndWord(body, PipeDescriptor.LEFT_END_OFFSET, "left end of " + name);
-        EndWord right = new EndWord(body, PipeDescriptor.RIGHT_END_OFFSET, "right end of " + name);
-        return new ShmPipeChannel(file, leftEnd, reader, writer, left, right, label, maxFrameBytes);
+        return new ShmPipeChannel(file, leftEnd, reader, writer, words[0], words[1], name, label, maxFrameBytes);
     }
 
     @Override
@@ -106,6 +112,7 @@ public final class ShmPipes implements EndTransfer {
                 .setCreatorPid(ProcessLiveness.selfPid())
                 .putAttributes(PATH, segment.path().toAbsolutePath().toString())
                 .putAttributes(SIDE, channel.isLeftEnd() ? "left" : "right")
+                .putAttributes(NAME, channel.pipeName())
                 .putAttributes(SPIN_NANOS, Long.toString(segment.waits().spinNanos()))
                 .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()))
                 .build();
@@ -128,7 +135,8 @@ public final class ShmPipes implements EndTransfer {
         Path path = Path.of(required(a, PATH));
         boolean leftEnd = "left".equals(required(a, SIDE));
         WaitStrategy waits = new WaitStrategy(Long.parseLong(required(a, SPIN_NANOS)), Long.parseLong(required(a, YIELD_NANOS)));
-        String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, (leftEnd ? "left" : "right") + " end of shm pipe");
+        String name = a.getOrDefault(NAME, "shm pipe");
+        String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, (leftEnd ? "left" : "right") + " end of " + name);
         Segment segment;
         try {
             segment = Segments.attachPrivately(path, SegmentDescriptor.KIND_PIPE, waits);
@@ -139,9 +147,10 @@ public final class ShmPipes implements EndTransfer {
         }
         PipeFile file = new PipeFile(segment, 1);
         try {
-            String name = label.replaceFirst("^(left|right) end of ", "");
-            ShmPipeChannel channel = channel(file, leftEnd, name, ChannelConnection.maxFrameBytesOf(descriptor, Integer.MAX_VALUE - 8));
-            new EndWord(segment.body(), leftEnd ? PipeDescriptor.LEFT_END_OFFSET : PipeDescriptor.RIGHT_END_OFFSET, label).take();
+            EndWord[] words = endWords(segment.body(), name);
+            ShmPipeChannel channel = channel(file, leftEnd, name, ChannelConnection.maxFrameBytesOf(descriptor, Integer.MAX_VALUE - 8),
+                    words);
+            words[leftEnd ? 0 : 1].take();
             return ChannelConnection.attached(channel, descriptor, TRANSFER);
         } catch (RuntimeException e) {
             file.release();
