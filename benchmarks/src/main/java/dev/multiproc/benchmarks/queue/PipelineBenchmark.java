@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A user's pipeline through a {@link JoinableQueue}, on the {@code pipe} transport: N text lines,
+ * A user's pipeline through a {@link JoinableQueue}, on the transport {@code -Dbench.transport}
+ * names ({@code pipe} by default): N text lines,
  * one line per item, counted (spaces per line) by consumer processes that {@code taskDone()} each;
  * the producers put them, and the run ends when {@code join()} returns. Producers: this process
  * for 1, child processes for more. Lines per second from the first put to {@code join()}, for
@@ -120,7 +121,8 @@ public final class PipelineBenchmark {
     }
 
     private static Run run(int lines, int producers, int consumers) throws Exception {
-        try (Context ctx = Multiproc.context(ContextOptions.builder().transport("pipe").spares(SPARES).build())) {
+        String transport = System.getProperty("bench.transport", "pipe");
+        try (Context ctx = Multiproc.context(ContextOptions.builder().transport(transport).spares(SPARES).build())) {
             JoinableQueue<String> queue = ctx.joinableQueue();
             SharedLong counted = ctx.sharedLong(0);
             SharedLong producerCpu = ctx.sharedLong(0);

@@ -8,7 +8,6 @@ import dev.multiproc.spi.frame.Frame;
 import dev.multiproc.spi.wait.Deadline;
 import dev.multiproc.spi.wait.WaitStrategy;
 
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -16,8 +15,8 @@ import java.util.function.Function;
 /**
  * One end of a shared-memory pipe ({@link PipeDescriptor}): it reads one ring and writes the
  * other. A message that fits one record is handed to the reader in place in the ring; a longer one
- * is assembled from its fragments in an array that grows as they arrive (never sized by a length
- * that has not arrived), after its announced length was checked against the frame limit. A peer
+ * is read fragment by fragment ({@link FragmentedFrame}: straight into the caller's buffer for
+ * {@code recvBytesInto}), after its announced length was checked against the frame limit. A peer
  * that closes its end, or whose process dies, ends the stream after every record it committed has
  * been read; a waiting side notices a death within one sleep slice (50 ms).
  *
@@ -168,66 +167,29 @@ final class ShmPipeChannel implements FrameChannel {
                     frame.consumeIfOpen();
                 }
             }
-            return frameReader.apply(new AssembledFrame(assemble()));
+            long total = reader.total();
+            if (total > maxFrameBytes) {
+                new FragmentedFrame(this, reader, total, label).release();
+                throw new FrameTooLargeException(total, maxFrameBytes, label + ": the peer sent a " + total
+                        + "-byte message, over the limit of " + maxFrameBytes + " bytes; read through and dropped");
+            }
+            if (total <= reader.length()) {
+                throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message of "
+                        + total + " bytes begins with a fragment of " + reader.length()));
+            }
+            FragmentedFrame frame = new FragmentedFrame(this, reader, total, label);
+            try {
+                return frameReader.apply(frame);
+            } finally {
+                frame.release();
+            }
         } finally {
             recvLock.unlock();
         }
     }
 
-    /** Reads a fragmented message, whose BEGIN record is current. */
-    private byte[] assemble() {
-        long total = reader.total();
-        if (total > maxFrameBytes) {
-            skipRest();
-            throw new FrameTooLargeException(total, maxFrameBytes, label + ": the peer sent a " + total
-                    + "-byte message, over the limit of " + maxFrameBytes + " bytes; read through and dropped");
-        }
-        if (total <= reader.length()) {
-            throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message of "
-                    + total + " bytes begins with a fragment of " + reader.length()));
-        }
-        byte[] bytes = new byte[(int) Math.min(total, Math.max(4L * reader.length(), 1 << 20))];
-        int done = 0;
-        while (true) {
-            int n = reader.length();
-            if (done + (long) n > total) {
-                throw broken(new IpcException(label + ": the shared-memory ring is corrupt: fragments of "
-                        + (done + (long) n) + " bytes for a message of " + total));
-            }
-            if (done + n > bytes.length) {
-                bytes = Arrays.copyOf(bytes, (int) Math.min(total, Math.max(2L * bytes.length, done + (long) n)));
-            }
-            reader.copyTo(bytes, done);
-            done += n;
-            boolean end = reader.isEnd();
-            reader.consume();
-            if (end) {
-                if (done != total) {
-                    throw broken(new IpcException(label + ": the shared-memory ring is corrupt: a message of "
-                            + total + " bytes ended after " + done));
-                }
-                return bytes;
-            }
-            nextFragment(done, total);
-        }
-    }
-
-    /** Consumes the rest of a message that is not kept, whose BEGIN record is current. */
-    private void skipRest() {
-        long done = 0;
-        long total = reader.total();
-        while (true) {
-            done += reader.length();
-            boolean end = reader.isEnd();
-            reader.consume();
-            if (end) {
-                return;
-            }
-            nextFragment(done, total);
-        }
-    }
-
-    private void nextFragment(long done, long total) {
+    /** Waits for the next fragment of a message and makes it current (for {@link FragmentedFrame}). */
+    void nextFragment(long done, long total) {
         if (!reader.await(Deadline.never(), onReceiveSlice, this::peerGone)) {
             throw endOfStream(done, total);
         }
@@ -246,7 +208,8 @@ final class ShmPipeChannel implements FrameChannel {
         }
     }
 
-    private RuntimeException broken(RuntimeException e) {
+    /** Marks the stream broken by {@code e}, which the caller throws. */
+    RuntimeException broken(RuntimeException e) {
         broken = e;
         return e;
     }
