@@ -73,6 +73,25 @@ class ShmPipeTest {
     }
 
     @Test
+    void aFragmentedMessageStreamsIntoTheCallersBufferAndOneTooLongForItComesWholeInTheException() throws Exception {
+        ChannelConnection[] p = pipe(false);
+        int size = 5 * RingDescriptor.maxRecordPayload(ShmPipes.RING_CAPACITY) + 3;
+        CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+            p[1].sendBytes(message(1, size));
+            p[1].sendBytes(message(2, size));
+            p[1].sendBytes(message(3, 10));
+        });
+        byte[] buffer = new byte[size + 7];
+        assertThat(p[0].recvBytesInto(buffer, 7)).isEqualTo(size);
+        assertThat(java.util.Arrays.copyOfRange(buffer, 7, size + 7)).isEqualTo(message(1, size));
+        assertThatThrownBy(() -> p[0].recvBytesInto(new byte[size - 1], 0))
+                .isInstanceOf(dev.multiproc.BufferTooShortException.class)
+                .satisfies(e -> assertThat(((dev.multiproc.BufferTooShortException) e).message()).isEqualTo(message(2, size)));
+        assertThat(p[0].recvBytes()).as("the stream goes on after both").isEqualTo(message(3, 10));
+        sender.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void closingTheWritingEndEndsTheStreamAfterEveryMessageItSent() {
         ChannelConnection[] p = pipe(true);
         p[1].send("a");
