@@ -81,7 +81,7 @@ public final class QueueBroker implements AutoCloseable {
         this.queue = queue;
         this.listener = listener;
         this.selector = selector;
-        this.ledger = new QueueLedger(queue.name(), queue.maxsize(), queue.joinable());
+        this.ledger = new QueueLedger(queue.name(), queue.maxsize(), queue.joinable(), selector::wakeup);
         this.connections = new BrokerConnections(queue, selector, ledger, this::runDeferredLocked);
         this.thread = Thread.ofPlatform().name("multiproc-queue-broker-" + queue.name()).daemon(true).unstarted(this::run);
     }
@@ -170,13 +170,13 @@ public final class QueueBroker implements AutoCloseable {
                     continue;
                 }
                 brokerSelecting = true;
-                long handshakeDue = connections.nextHandshakeDeadline();
+                long due = earliest(connections.nextHandshakeDeadline(), ledger.nextDeadline());
                 lock.unlock();
                 try {
-                    if (handshakeDue == 0) {
+                    if (due == 0) {
                         selector.select();
                     } else {
-                        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(handshakeDue - System.nanoTime())));
+                        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime())));
                     }
                 } finally {
                     lock.lock();
@@ -218,6 +218,14 @@ public final class QueueBroker implements AutoCloseable {
         return !t.isVirtual() && !(t instanceof ForkJoinWorkerThread);
     }
 
+    /** @return the earlier of two {@code System.nanoTime()} deadlines, 0 standing for none */
+    private static long earliest(long a, long b) {
+        if (a == 0 || b == 0) {
+            return a == 0 ? b : a;
+        }
+        return a - b <= 0 ? a : b;
+    }
+
     /** Handles every ready key, then sends what that produced; the caller holds {@link #lock()}. */
     private void serveSelectedLocked() throws IOException {
         flushRequested = false;
@@ -234,6 +242,7 @@ public final class QueueBroker implements AutoCloseable {
         }
         keys.clear();
         runDeferredLocked();
+        ledger.tick();
         connections.flushAll();
         if (connections.nextHandshakeDeadline() != 0) {
             connections.expireHandshakes(System.nanoTime());
@@ -258,6 +267,11 @@ public final class QueueBroker implements AutoCloseable {
         if (brokerSelecting) {
             callerWantsToServe = true;
             return false;
+        }
+        long due = ledger.nextDeadline();
+        if (due != 0) {
+            long untilDue = Math.max(0, due - System.nanoTime());
+            nanos = nanos < 0 ? untilDue : Math.min(nanos, untilDue);
         }
         turns.waiterStarts();
         boolean interrupted = false;

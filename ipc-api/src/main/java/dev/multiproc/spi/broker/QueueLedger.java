@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The state of one queue, kept by its broker: the items, who waits for what, and which items
@@ -63,6 +64,14 @@ final class QueueLedger {
     private final List<LedgerPeer> prefetchers = new ArrayList<>();
     /** Where the next round of items sent ahead starts in {@link #prefetchers}. */
     private int nextPrefetcher;
+    /**
+     * When items given back that no waiting consumer can take in order are handed to any waiting
+     * consumer ({@code System.nanoTime()}), or 0 if none are.
+     */
+    private long orphanDue;
+    private final Runnable onTimedWork;
+    /** How long items given back wait for a consumer that can take them in order. */
+    static final long ORPHAN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /**
      * @param name     the queue's name, for messages
@@ -70,6 +79,18 @@ final class QueueLedger {
      * @param joinable whether taskDone/join are allowed
      */
     QueueLedger(String name, int maxsize, boolean joinable) {
+        this(name, maxsize, joinable, () -> {
+        });
+    }
+
+    /**
+     * @param name        the queue's name, for messages
+     * @param maxsize     capacity; zero or negative means unbounded
+     * @param joinable    whether taskDone/join are allowed
+     * @param onTimedWork told when {@link #nextDeadline()} becomes set, from whatever thread
+     */
+    QueueLedger(String name, int maxsize, boolean joinable, Runnable onTimedWork) {
+        this.onTimedWork = onTimedWork;
         this.name = name;
         this.maxsize = maxsize;
         this.joinable = joinable;
@@ -303,6 +324,18 @@ final class QueueLedger {
     }
 
 
+    /** @return when {@link #tick()} has work ({@code System.nanoTime()}), or 0 if nothing is timed */
+    long nextDeadline() {
+        return orphanDue;
+    }
+
+    /** Does what has come due: the broker calls it after a wait for {@link #nextDeadline()}. */
+    void tick() {
+        if (orphanDue != 0 && System.nanoTime() - orphanDue >= 0) {
+            dispatch();
+        }
+    }
+
     /** Hands out what can be handed out now. Called after every change. */
     private void dispatch() {
         if (bounded()) {
@@ -326,8 +359,20 @@ final class QueueLedger {
             boolean room = c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES;
             full = room && deliver(c, QueueFrames.ITEM_SPECULATIVE) ? 0 : full + 1;
         }
-        if (!needy.isEmpty() && ready.orphanReturned()) { // no one that could follow them took them
-            serveDemand();
+        if (!needy.isEmpty() && ready.hasReturned()) {
+            // no one that could take them in order took them: give such a consumer a moment to ask
+            // (it is likely busy with the items before them), then hand them to whoever waits
+            long now = System.nanoTime();
+            if (orphanDue == 0) {
+                orphanDue = (now + ORPHAN_GRACE_NANOS) | 1; // never 0, which means "none"
+                onTimedWork.run(); // a broker blocked without a time limit must wake to keep it
+            } else if (now - orphanDue >= 0) {
+                orphanDue = 0;
+                ready.orphanReturned();
+                serveDemand();
+            }
+        } else {
+            orphanDue = 0;
         }
         if (bounded()) {
             admitWaitingPuts();

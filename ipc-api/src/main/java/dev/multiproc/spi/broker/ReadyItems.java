@@ -91,6 +91,11 @@ final class ReadyItems {
         return true;
     }
 
+    /** @return whether items given back wait for a consumer that can take them in order */
+    boolean hasReturned() {
+        return !returned.isEmpty();
+    }
+
     /** @return how many there are */
     int size() {
         return orphans.size() + returned.size() + fresh.size();
