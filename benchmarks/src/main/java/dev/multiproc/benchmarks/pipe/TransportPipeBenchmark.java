@@ -13,7 +13,7 @@ import java.util.Arrays;
  * The same two-process scenarios on each local transport's {@link Pipe}, alternating transports
  * round by round so that every one sees the same machine: a child echoes 64-byte messages (round
  * trip, p50 and p99 of the user's {@code sendBytes}/{@code recvBytes}), then a child sinks
- * one-way 64-byte messages, 1 MiB messages and 256 MiB messages (throughput, until the child's
+ * one-way 64-byte messages (10 M timed after 10 M untimed; {@code -Dbench.small} changes both), 1 MiB messages and 256 MiB messages (throughput, until the child's
  * acknowledgement; the 256 MiB figure beside a memcpy of as much in one JVM, each round). The
  * child is started from this process, as a user's would be; each round's first 20,000 round trips
  * are not counted (JIT warm-up).
@@ -24,7 +24,8 @@ import java.util.Arrays;
 public final class TransportPipeBenchmark {
     private static final int WARM = 20_000;
     private static final int RTTS = 100_000;
-    private static final int SMALL = 2_000_000;
+    /** One-way 64-byte messages timed, after as many untimed ones again (the JIT compiles the path meanwhile). */
+    private static final int SMALL = Integer.getInteger("bench.small", 10_000_000);
     private static final int LARGE = 1_000;
     /** Bytes of the huge message, and how many are sent after one that warms up and touches the pages. */
     private static final int HUGE = 256 << 20;
@@ -93,10 +94,12 @@ public final class TransportPipeBenchmark {
             Connection in = sink.right();
             IpcProcess sinker = ctx.process(() -> {
                 byte[] buffer = new byte[1 << 20];
-                for (int i = 0; i < SMALL; i++) {
-                    in.recvBytesInto(buffer, 0);
+                for (int round = 0; round < 2; round++) {
+                    for (int i = 0; i < SMALL; i++) {
+                        in.recvBytesInto(buffer, 0);
+                    }
+                    in.sendBytes(new byte[1]);
                 }
-                in.sendBytes(new byte[1]);
                 for (int i = 0; i < LARGE; i++) {
                     in.recvBytesInto(buffer, 0);
                 }
@@ -108,6 +111,10 @@ public final class TransportPipeBenchmark {
                 }
             }).start();
             Connection out = sink.left();
+            for (int i = 0; i < SMALL; i++) {
+                out.sendBytes(msg);
+            }
+            out.recvBytes();
             long t0 = System.nanoTime();
             for (int i = 0; i < SMALL; i++) {
                 out.sendBytes(msg);

@@ -23,7 +23,7 @@ package dev.multiproc.shm.internal.ring;
  *
  *  record (at tail mod capacity; never split by the end of the data area):
  *  +-------------------------------+-------------------------------+
- *  |  length, int: payload bytes   |  flags, int: PAD | BEGIN | END|  0
+ *  |  length, int: payload bytes   |  flags, int: PAD | BEGIN | END|  0  one long, 0: not yet written
  *  +-------------------------------+-------------------------------+
  *  |  BEGIN without END only: the whole message's length, long     |  8
  *  +---------------------------------------------------------------+
@@ -31,11 +31,18 @@ package dev.multiproc.shm.internal.ring;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <b>Ordering.</b> The producer writes a record with plain stores, then publishes it by storing
- * the new tail with release semantics; the consumer loads the tail with acquire semantics and
- * reads every record below it. A record is never visible before it is whole, so a producer killed
- * mid-write leaves nothing torn. The consumer stores the head with release semantics after it has
- * copied a record out; the producer loads it with acquire semantics before it reuses those bytes.
+ * <b>Ordering.</b> The producer writes a record's payload with plain stores, clears the header
+ * after it (a plain store of zero: "not yet"), then publishes the record with a release store of
+ * its header, length and flags as one long, which is never zero; a filler is published after the
+ * record at offset 0 that it leads to. The consumer loads the header at its head with acquire
+ * semantics and reads the record once it is not zero. A record is never visible before it is
+ * whole, so a producer killed mid-write leaves nothing torn; and the consumer reads only data
+ * lines, never the producer's counters. The producer still stores the tail with release
+ * semantics after each record, for an end that moves to another process and for a closing
+ * reader's count of what it drops. The consumer stores the head with release semantics after it
+ * has copied records out (a quarter ring at a time, or before it waits); the producer loads it
+ * with acquire semantics before it reuses those bytes, and keeps one header's room beyond each
+ * record so that clearing the next header never touches an unread record.
  *
  * <p><b>Sleeping.</b> A side that finds nothing to do (consumer: empty, producer: full) adds one
  * to its sleepers count (a volatile read-modify-write, so a full fence), reads the epoch, looks
@@ -109,6 +116,27 @@ public final class RingDescriptor {
             throw new IllegalArgumentException("a ring's capacity must be a power of two from " + MIN_CAPACITY
                     + " to " + MAX_CAPACITY + " bytes, was " + capacity);
         }
+    }
+
+    /**
+     * @param length a record's payload length
+     * @param flags  its flags
+     * @return its header as the one long a release store publishes: length in the low half,
+     *         flags in the high half (on a little-endian machine, length at offset 0, flags at 4);
+     *         never zero, since a record of no payload has flags
+     */
+    static long header(int length, int flags) {
+        return ((long) flags << 32) | (length & 0xFFFF_FFFFL);
+    }
+
+    /** @param header a record header @return its payload length */
+    static int length(long header) {
+        return (int) header;
+    }
+
+    /** @param header a record header @return its flags */
+    static int flags(long header) {
+        return (int) (header >>> 32);
     }
 
     /**

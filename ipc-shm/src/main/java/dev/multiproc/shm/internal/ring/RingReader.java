@@ -17,12 +17,10 @@ import java.lang.invoke.VarHandle;
  */
 final class RingReader {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    private static final ValueLayout.OfInt INT_AT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG_AT = ValueLayout.JAVA_LONG;
 
     private final MemorySegment body;
     private final String label;
-    private final long tailOffset;
     private final long headOffset;
     private final long data;
     private final int capacity;
@@ -34,8 +32,6 @@ final class RingReader {
     private long released;
     /** How many consumed bytes are kept back at most before they are given back. */
     private final long releaseEvery;
-    /** The tail as last read: the producer has committed at least this much. */
-    private long tailSeen;
     /** The current record, set by {@link #next()}. */
     private int length;
     private int flags;
@@ -52,7 +48,6 @@ final class RingReader {
     RingReader(MemorySegment body, long ringOffset, int capacity, WaitStrategy waits, String label) {
         this.body = body;
         this.label = label;
-        this.tailOffset = ringOffset + RingDescriptor.TAIL_OFFSET;
         this.headOffset = ringOffset + RingDescriptor.HEAD_OFFSET;
         this.data = ringOffset + RingDescriptor.DATA_OFFSET;
         this.capacity = capacity;
@@ -61,14 +56,21 @@ final class RingReader {
         this.spaceWaits = new RingWaits(body, ringOffset + RingDescriptor.SPACE_EPOCH_OFFSET,
                 ringOffset + RingDescriptor.SPACE_SLEEPERS_OFFSET, waits);
         this.head = (long) LONG.getAcquire(body, headOffset); // an end that moved here resumes where it was
-        this.tailSeen = head;
         this.released = head;
         this.releaseEvery = capacity / 4;
     }
 
-    /** @return whether committed bytes wait to be read (acquire: their records are then visible) */
+    /**
+     * @return whether a record is committed at the head: its header is not zero (acquire: the
+     *         record's bytes, and for a filler the record after it, are then visible). Only data
+     *         lines are read, so the producer's counters never travel between the two sides.
+     */
     boolean hasRecord() {
-        return head != tailSeen || (tailSeen = (long) LONG.getAcquire(body, tailOffset)) != head;
+        return headerAt(head) != 0;
+    }
+
+    private long headerAt(long position) {
+        return (long) LONG.getAcquire(body, data + (position & (capacity - 1)));
     }
 
     /**
@@ -96,28 +98,32 @@ final class RingReader {
      */
     void next() {
         int at = (int) (head & (capacity - 1));
-        int len = body.get(INT_AT, data + at); // plain: the acquire load of the tail ordered these bytes
-        int f = body.get(INT_AT, data + at + 4);
+        long h = headerAt(head);
+        int len = RingDescriptor.length(h);
+        int f = RingDescriptor.flags(h);
         if (f == RingDescriptor.PAD) {
             int rest = capacity - at;
-            if (len != rest - RingDescriptor.RECORD_HEADER_BYTES || tailSeen - head < rest + RingDescriptor.RECORD_HEADER_BYTES) {
+            if (len != rest - RingDescriptor.RECORD_HEADER_BYTES) {
                 throw corrupt(at, "a filler record of " + len + " bytes where " + (rest - RingDescriptor.RECORD_HEADER_BYTES)
                         + " were left before the end of the ring");
             }
             head += rest;
             at = 0;
-            len = body.get(INT_AT, data);
-            f = body.get(INT_AT, data + 4);
+            h = headerAt(head);
+            if (h == 0) {
+                throw corrupt(at, "no record after the filler that leads to it");
+            }
+            len = RingDescriptor.length(h);
+            f = RingDescriptor.flags(h);
         }
         if ((f & ~(RingDescriptor.BEGIN | RingDescriptor.END)) != 0) {
             throw corrupt(at, "flags 0x" + Integer.toHexString(f));
         }
         int extra = f == RingDescriptor.BEGIN ? RingDescriptor.TOTAL_BYTES : 0;
-        long committed = tailSeen - head;
         long bytes = len < 0 ? -1 : ((RingDescriptor.RECORD_HEADER_BYTES + (long) extra + len + 7) & -8L);
-        if (bytes < 0 || bytes > committed || at + bytes > capacity) {
-            throw corrupt(at, "a length of " + len + " bytes, but " + committed + " bytes were committed and "
-                    + (capacity - at) + " are left before the end of the ring");
+        if (bytes < 0 || at + bytes > capacity) {
+            throw corrupt(at, "a length of " + len + " bytes, but " + (capacity - at)
+                    + " are left before the end of the ring");
         }
         length = len;
         flags = f;

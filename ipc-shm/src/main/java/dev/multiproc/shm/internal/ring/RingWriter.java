@@ -15,7 +15,6 @@ import java.lang.invoke.VarHandle;
  */
 final class RingWriter {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    private static final ValueLayout.OfInt INT_AT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG_AT = ValueLayout.JAVA_LONG;
 
     private final MemorySegment body;
@@ -83,21 +82,22 @@ final class RingWriter {
         int at = (int) (tail & (capacity - 1));
         int toEnd = capacity - at;
         int pad = need > toEnd ? toEnd : 0;
-        awaitSpace(pad + need, onSlice);
-        if (pad > 0) {
-            body.set(INT_AT, data + at, pad - RingDescriptor.RECORD_HEADER_BYTES); // plain: published by the tail below
-            body.set(INT_AT, data + at + 4, RingDescriptor.PAD);
-            at = 0;
-        }
-        long r = data + at;
-        body.set(INT_AT, r, length);
-        body.set(INT_AT, r + 4, flags);
+        // room for a filler, the record, and the header after it, which is cleared before the record is published
+        awaitSpace(pad + need + RingDescriptor.RECORD_HEADER_BYTES, onSlice);
+        int start = pad > 0 ? 0 : at;
+        long r = data + start;
         if (extra > 0) {
-            body.set(LONG_AT, r + RingDescriptor.RECORD_HEADER_BYTES, total);
+            body.set(LONG_AT, r + RingDescriptor.RECORD_HEADER_BYTES, total); // plain: published by the header below
         }
         MemorySegment.copy(source, offset, body, ValueLayout.JAVA_BYTE, r + RingDescriptor.RECORD_HEADER_BYTES + extra, length);
+        body.set(LONG_AT, data + ((start + need) & (capacity - 1)), 0L); // plain: the next header reads "not yet"
+        LONG.setRelease(body, r, RingDescriptor.header(length, flags)); // publishes the record
+        if (pad > 0) {
+            // published after the record it leads to: a reader that sees the filler sees that record
+            LONG.setRelease(body, data + at, RingDescriptor.header(pad - RingDescriptor.RECORD_HEADER_BYTES, RingDescriptor.PAD));
+        }
         tail += pad + need;
-        LONG.setRelease(body, tailOffset, tail); // publishes the record (and the pad before it)
+        LONG.setRelease(body, tailOffset, tail); // for an end that moves here and for what a closing reader drops
         dataWaits.wake();
     }
 
