@@ -2,6 +2,9 @@ package dev.multiproc.spi.broker;
 
 import org.junit.jupiter.api.Test;
 
+import org.awaitility.Awaitility;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -149,6 +152,64 @@ class QueueLedgerTest {
         l.demand(c, 1); // now a holds nothing: c waits, no recall
         assertThat(ar.drain()).isEmpty();
         assertThat(cr.drain()).isEmpty();
+    }
+
+    /** A holds "a" and "c" sent ahead, C took "b"; C's demand recalls them, C takes "c" and waits on. */
+    private static LedgerPeer[] consumerWaitsWhileAGivenBackItemIsOlderThanWhatItTook(QueueLedger l, Recorder ar, Recorder cr) {
+        LedgerPeer producer = l.attach(new Recorder());
+        LedgerPeer a = l.attach(ar);
+        LedgerPeer c = l.attach(cr);
+        l.prefetch(a, 1);
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("a"));
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("b")); // a has no room for more: "b" stays
+        l.demand(c, 1);
+        assertThat(ar.drain()).containsExactly("ITEM1:a");
+        assertThat(cr.drain()).containsExactly("ITEM0:b");
+        l.ack(c, 1);
+        l.prefetch(a, 2);
+        l.put(producer, QueueFrames.PUT_ASYNC, 0, b("c"));
+        assertThat(ar.drain()).containsExactly("ITEM1:c");
+        l.prefetch(a, 0); // a takes nothing ahead any more: what it gives back is not sent to it again
+        l.demand(c, 1); // c can take "c", which a holds: a recall
+        assertThat(ar.drain()).containsExactly("RECALL");
+        l.returned(a, 2);
+        assertThat(cr.drain()).containsExactly("ITEM0:c");
+        l.ack(c, 1);
+        l.demand(c, 1); // the given-back "a" is older than what c took
+        return new LedgerPeer[]{a, c};
+    }
+
+    @Test
+    void aGivenBackItemWaitsAMomentForAConsumerThatCanTakeItInOrder() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        Recorder ar = new Recorder();
+        Recorder cr = new Recorder();
+        LedgerPeer[] ac = consumerWaitsWhileAGivenBackItemIsOlderThanWhatItTook(l, ar, cr);
+        assertThat(cr.drain()).as("not at once to a consumer that took newer items").isEmpty();
+        assertThat(l.nextDeadline()).as("a deadline for handing it out anyway").isNotZero();
+        l.demand(ac[0], 1); // a, which took only older items, asks within the moment
+        assertThat(ar.drain()).containsExactly("ITEM0:a");
+        assertThat(l.nextDeadline()).isZero();
+        l.tick();
+        assertThat(cr.drain()).isEmpty();
+    }
+
+    @Test
+    void aGivenBackItemNoConsumerTakesInOrderGoesToAWaitingOneAfterTheMoment() {
+        QueueLedger l = new QueueLedger("q", 0, false);
+        Recorder ar = new Recorder();
+        Recorder cr = new Recorder();
+        consumerWaitsWhileAGivenBackItemIsOlderThanWhatItTook(l, ar, cr);
+        long start = System.nanoTime();
+        List<String> got = new ArrayList<>();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2)).until(() -> {
+            l.tick();
+            got.addAll(cr.drain());
+            return !got.isEmpty();
+        });
+        assertThat(got).containsExactly("ITEM0:a");
+        assertThat(System.nanoTime() - start).as("after the grace").isGreaterThanOrEqualTo(QueueLedger.ORPHAN_GRACE_NANOS / 2);
+        assertThat(l.nextDeadline()).isZero();
     }
 
     @Test
