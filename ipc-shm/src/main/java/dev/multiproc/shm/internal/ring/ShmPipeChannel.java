@@ -20,7 +20,8 @@ import java.util.function.Function;
  * that closes its end, or whose process dies, ends the stream after every record it committed has
  * been read; a waiting side notices a death within one sleep slice (50 ms).
  *
- * <p>Thread-safe: sends are serialized by a send lock, receives and polls by a receive lock.
+ * <p>Thread-safe: sends are serialized by a send lock ({@link SendGate}), receives and polls by a
+ * receive lock.
  * {@link #close()} wakes a send or receive blocked in another thread, which then throws
  * {@link ConnectionClosedException}.
  */
@@ -37,7 +38,7 @@ final class ShmPipeChannel implements FrameChannel {
     private final String pipeName;
     private final int maxFrameBytes;
     private final boolean leftEnd;
-    private final ReentrantLock sendLock = new ReentrantLock();
+    private final SendGate sendLock = new SendGate();
     private final ReentrantLock recvLock = new ReentrantLock();
     private final Runnable onSendSlice = this::checkWhileSending;
     private final Runnable onReceiveSlice = this::checkWhileReceiving;
@@ -109,7 +110,7 @@ final class ShmPipeChannel implements FrameChannel {
 
     @Override
     public void send(byte[] data, int offset, int length) {
-        sendLock.lock();
+        sendLock.enter();
         try {
             checkOpen();
             claim();
@@ -122,7 +123,7 @@ final class ShmPipeChannel implements FrameChannel {
             }
             writer.write(data, offset, length, onSendSlice);
         } finally {
-            sendLock.unlock();
+            sendLock.leave();
         }
     }
 
@@ -314,7 +315,7 @@ final class ShmPipeChannel implements FrameChannel {
         closed = true;
         boolean mine = self.closeHere();
         wakeEveryone();
-        sendLock.lock(); // a blocked send or receive has woken and let go
+        sendLock.enter(); // a blocked send or receive has woken and let go
         recvLock.lock();
         try {
             if (mine) {
@@ -323,7 +324,7 @@ final class ShmPipeChannel implements FrameChannel {
             file.release();
         } finally {
             recvLock.unlock();
-            sendLock.unlock();
+            sendLock.leave();
         }
     }
 

@@ -92,6 +92,44 @@ class ShmPipeTest {
     }
 
     @Test
+    void fourThreadsSendingOnOneEndNeverInterleaveTheirMessages() throws Exception {
+        ChannelConnection[] p = pipe(false);
+        int threads = 4;
+        int each = 3_000;
+        int[] sizes = {8, 300, RingDescriptor.maxRecordPayload(ShmPipes.RING_CAPACITY) + 100}; // the last one in fragments
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            done.add(senders.submit(() -> {
+                for (int i = 0; i < each; i++) {
+                    byte[] m = new byte[sizes[i % sizes.length]];
+                    java.util.Arrays.fill(m, (byte) id);
+                    java.nio.ByteBuffer.wrap(m).putInt(0, i);
+                    p[1].sendBytes(m);
+                }
+            }));
+        }
+        int[] next = new int[threads];
+        for (int n = 0; n < threads * each; n++) {
+            byte[] m = p[0].recvBytes();
+            int id = m[m.length - 1];
+            int i = java.nio.ByteBuffer.wrap(m).getInt(0);
+            assertThat(i).as("thread %d's messages in its order", id).isEqualTo(next[id]++);
+            assertThat(m.length).isEqualTo(sizes[i % sizes.length]);
+            int k = 4;
+            while (k < m.length && m[k] == (byte) id) {
+                k++;
+            }
+            assertThat(k).as("message %d of thread %d is whole", i, id).isEqualTo(m.length);
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        senders.shutdown();
+    }
+
+    @Test
     void closingTheWritingEndEndsTheStreamAfterEveryMessageItSent() {
         ChannelConnection[] p = pipe(true);
         p[1].send("a");
