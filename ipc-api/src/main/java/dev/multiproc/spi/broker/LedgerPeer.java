@@ -47,6 +47,25 @@ final class LedgerPeer {
         this.sink = sink;
     }
 
+    /**
+     * Sends an item and notes that this peer holds it, unacknowledged.
+     *
+     * @param item the item, which keeps this peer's order
+     * @param kind the ITEM frame's kind: for a demand, now, or speculative
+     */
+    void send(QueueItem item, byte kind) {
+        unacked.addLast(item);
+        heldNothing = false;
+        unackedBytes += item.bytes().length;
+        if (!item.anyOrder()) {
+            newestSeq = Math.max(newestSeq, item.seq());
+        }
+        if (kind != QueueFrames.ITEM_SPECULATIVE) {
+            demandedInFlight++;
+        }
+        sink.item(kind, item.bytes());
+    }
+
     /** Recomputes {@link #newestSeq} after items were given back: what is still held or was taken. */
     void forgetReturned() {
         long newest = newestTakenSeq;

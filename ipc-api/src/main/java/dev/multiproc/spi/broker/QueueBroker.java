@@ -5,6 +5,7 @@ import dev.multiproc.QueueClosedException;
 import dev.multiproc.spi.Cleanup;
 import dev.multiproc.spi.frame.FrameWriter;
 import dev.multiproc.spi.log.Log;
+import dev.multiproc.spi.wait.Deadline;
 import dev.multiproc.spi.wait.ReadTurns;
 
 import java.io.IOException;
@@ -170,7 +171,7 @@ public final class QueueBroker implements AutoCloseable {
                     continue;
                 }
                 brokerSelecting = true;
-                long due = earliest(connections.nextHandshakeDeadline(), ledger.nextDeadline());
+                long due = Deadline.earliestNanos(connections.nextHandshakeDeadline(), ledger.nextDeadline());
                 lock.unlock();
                 try {
                     if (due == 0) {
@@ -216,14 +217,6 @@ public final class QueueBroker implements AutoCloseable {
     static boolean maySelectInThisThread() {
         Thread t = Thread.currentThread();
         return !t.isVirtual() && !(t instanceof ForkJoinWorkerThread);
-    }
-
-    /** @return the earlier of two {@code System.nanoTime()} deadlines, 0 standing for none */
-    private static long earliest(long a, long b) {
-        if (a == 0 || b == 0) {
-            return a == 0 ? b : a;
-        }
-        return a - b <= 0 ? a : b;
     }
 
     /** Handles every ready key, then sends what that produced; the caller holds {@link #lock()}. */

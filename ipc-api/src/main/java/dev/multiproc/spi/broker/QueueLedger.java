@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The state of one queue, kept by its broker: the items, who waits for what, and which items
@@ -64,24 +63,7 @@ final class QueueLedger {
     private final List<LedgerPeer> prefetchers = new ArrayList<>();
     /** Where the next round of items sent ahead starts in {@link #prefetchers}. */
     private int nextPrefetcher;
-    /**
-     * When items given back that no waiting consumer can take in order are handed to any waiting
-     * consumer ({@code System.nanoTime()}), or 0 if none are.
-     */
-    private long orphanDue;
-    private final Runnable onTimedWork;
-    /** How long items given back wait for a consumer that can take them in order. */
-    static final long ORPHAN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-
-    /**
-     * @param name     the queue's name, for messages
-     * @param maxsize  capacity; zero or negative means unbounded
-     * @param joinable whether taskDone/join are allowed
-     */
-    QueueLedger(String name, int maxsize, boolean joinable) {
-        this(name, maxsize, joinable, () -> {
-        });
-    }
+    private final GivenBackGrace grace;
 
     /**
      * @param name        the queue's name, for messages
@@ -90,7 +72,7 @@ final class QueueLedger {
      * @param onTimedWork told when {@link #nextDeadline()} becomes set, from whatever thread
      */
     QueueLedger(String name, int maxsize, boolean joinable, Runnable onTimedWork) {
-        this.onTimedWork = onTimedWork;
+        this.grace = new GivenBackGrace(onTimedWork);
         this.name = name;
         this.maxsize = maxsize;
         this.joinable = joinable;
@@ -309,29 +291,19 @@ final class QueueLedger {
         if (item == null) {
             return false;
         }
-        p.unacked.addLast(item);
-        p.heldNothing = false;
-        p.unackedBytes += item.bytes().length;
-        if (!item.anyOrder()) {
-            p.newestSeq = Math.max(p.newestSeq, item.seq());
-        }
+        p.send(item, kind);
         unackedTotal++;
-        if (kind != QueueFrames.ITEM_SPECULATIVE) {
-            p.demandedInFlight++;
-        }
-        p.sink.item(kind, item.bytes());
         return true;
     }
 
-
     /** @return when {@link #tick()} has work ({@code System.nanoTime()}), or 0 if nothing is timed */
     long nextDeadline() {
-        return orphanDue;
+        return grace.due();
     }
 
     /** Does what has come due: the broker calls it after a wait for {@link #nextDeadline()}. */
     void tick() {
-        if (orphanDue != 0 && System.nanoTime() - orphanDue >= 0) {
+        if (grace.isDue()) {
             dispatch();
         }
     }
@@ -359,20 +331,13 @@ final class QueueLedger {
             boolean room = c.parked() < c.prefetchTarget && c.unackedBytes < MAX_PREFETCH_BYTES;
             full = room && deliver(c, QueueFrames.ITEM_SPECULATIVE) ? 0 : full + 1;
         }
-        if (!needy.isEmpty() && ready.hasReturned()) {
-            // no one that could take them in order took them: give such a consumer a moment to ask
-            // (it is likely busy with the items before them), then hand them to whoever waits
-            long now = System.nanoTime();
-            if (orphanDue == 0) {
-                orphanDue = (now + ORPHAN_GRACE_NANOS) | 1; // never 0, which means "none"
-                onTimedWork.run(); // a broker blocked without a time limit must wake to keep it
-            } else if (now - orphanDue >= 0) {
-                orphanDue = 0;
+        if (!needy.isEmpty() && ready.hasReturned()) { // no one that could take them in order took them
+            if (grace.expired()) {
                 ready.orphanReturned();
                 serveDemand();
             }
         } else {
-            orphanDue = 0;
+            grace.cancel();
         }
         if (bounded()) {
             admitWaitingPuts();

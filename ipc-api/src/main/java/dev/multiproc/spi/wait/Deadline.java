@@ -51,6 +51,18 @@ public final class Deadline {
     }
 
     /**
+     * @param a a {@code System.nanoTime()} deadline, or 0 for none
+     * @param b another
+     * @return the earlier of the two, 0 if neither is set
+     */
+    public static long earliestNanos(long a, long b) {
+        if (a == 0 || b == 0) {
+            return a == 0 ? b : a;
+        }
+        return a - b <= 0 ? a : b;
+    }
+
+    /**
      * @param timeout a timeout (not null)
      * @return it in nanoseconds, saturated at about 73 years either way
      */

@@ -49,13 +49,17 @@ class QueueLedgerTest {
         }
     }
 
+    /** The broker's selector wake-up, of which these tests need none: they call {@code tick()} themselves. */
+    private static final Runnable NO_TIMED_WORK = () -> {
+    };
+
     private static byte[] b(String s) {
         return s.getBytes();
     }
 
     @Test
     void demandIsServedInFifoOrderAndItemsStayCountedUntilAcknowledged() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         Recorder pr = new Recorder();
         Recorder cr = new Recorder();
         LedgerPeer producer = l.attach(pr);
@@ -73,7 +77,7 @@ class QueueLedgerTest {
 
     @Test
     void aDeadConsumersUnacknowledgedItemsGoBackToTheHeadInOrder() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         Recorder pr = new Recorder();
         LedgerPeer producer = l.attach(pr);
         LedgerPeer dying = l.attach(new Recorder());
@@ -90,7 +94,7 @@ class QueueLedgerTest {
 
     @Test
     void consumersAreSentItemsAheadRoundRobinAndAStarvingOneGetsTheOthersParkedItems() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         LedgerPeer producer = l.attach(new Recorder());
         Recorder ar = new Recorder();
         Recorder br = new Recorder();
@@ -121,7 +125,7 @@ class QueueLedgerTest {
 
     @Test
     void aConsumerIsNeverSentAnItemOlderThanOneItWasSentSoNoUselessRecall() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         LedgerPeer producer = l.attach(new Recorder());
         Recorder ar = new Recorder();
         Recorder cr = new Recorder();
@@ -181,7 +185,7 @@ class QueueLedgerTest {
 
     @Test
     void aGivenBackItemWaitsAMomentForAConsumerThatCanTakeItInOrder() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         Recorder ar = new Recorder();
         Recorder cr = new Recorder();
         LedgerPeer[] ac = consumerWaitsWhileAGivenBackItemIsOlderThanWhatItTook(l, ar, cr);
@@ -196,7 +200,7 @@ class QueueLedgerTest {
 
     @Test
     void aGivenBackItemNoConsumerTakesInOrderGoesToAWaitingOneAfterTheMoment() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         Recorder ar = new Recorder();
         Recorder cr = new Recorder();
         consumerWaitsWhileAGivenBackItemIsOlderThanWhatItTook(l, ar, cr);
@@ -208,13 +212,13 @@ class QueueLedgerTest {
             return !got.isEmpty();
         });
         assertThat(got).containsExactly("ITEM0:a");
-        assertThat(System.nanoTime() - start).as("after the grace").isGreaterThanOrEqualTo(QueueLedger.ORPHAN_GRACE_NANOS / 2);
+        assertThat(System.nanoTime() - start).as("after the grace").isGreaterThanOrEqualTo(GivenBackGrace.NANOS / 2);
         assertThat(l.nextDeadline()).isZero();
     }
 
     @Test
     void pollAnswersEmptyAtOnceAndAnItemWhenThereIsOne() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         Recorder r = new Recorder();
         LedgerPeer p = l.attach(r);
         l.poll(p, 7);
@@ -226,7 +230,7 @@ class QueueLedgerTest {
 
     @Test
     void aBoundedQueueHoldsPutsUntilThereIsRoomAndCountsItemsSentAhead() {
-        QueueLedger l = new QueueLedger("q", 1, false);
+        QueueLedger l = new QueueLedger("q", 1, false, NO_TIMED_WORK);
         Recorder pr = new Recorder();
         Recorder cr = new Recorder();
         LedgerPeer producer = l.attach(pr);
@@ -247,7 +251,7 @@ class QueueLedgerTest {
 
     @Test
     void joinWaitsForEveryTaskAndOneTaskDoneTooManyIsRefused() {
-        QueueLedger l = new QueueLedger("q", 0, true);
+        QueueLedger l = new QueueLedger("q", 0, true, NO_TIMED_WORK);
         Recorder pr = new Recorder();
         Recorder cr = new Recorder();
         Recorder xr = new Recorder();
@@ -272,7 +276,7 @@ class QueueLedgerTest {
 
     @Test
     void anAcknowledgementOfMoreThanWasSentIsAProtocolError() {
-        QueueLedger l = new QueueLedger("q", 0, false);
+        QueueLedger l = new QueueLedger("q", 0, false, NO_TIMED_WORK);
         LedgerPeer p = l.attach(new Recorder());
         assertThatThrownBy(() -> l.ack(p, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ACK of 1 items").hasMessageContaining("holds 0");

@@ -34,7 +34,8 @@ public final class Handles {
     static final String KIND_SEMAPHORE = "shm.semaphore";
     static final String KIND_EVENT = "shm.event";
     static final String KIND_BARRIER = "shm.barrier";
-    static final String PATH = "path";
+    /** The segment file's absolute path. */
+    public static final String PATH = "path";
     static final String SEGMENT_KIND = "segmentKind";
     static final String OFFSET = "offset";
     static final String SLOT = "slot";
@@ -53,14 +54,25 @@ public final class Handles {
      * @return what {@code writeReplace} returns
      */
     static SerializedHandle serialized(String kind, Segment segment, HandleDescriptor.Builder extra) {
-        HandleDescriptor.Builder b = extra != null ? extra : HandleDescriptor.newBuilder();
-        return SerializedHandle.of(b.setProvider(PROVIDER).setKind(kind)
+        return SerializedHandle.of(describe(extra != null ? extra : HandleDescriptor.newBuilder(), kind, segment).build());
+    }
+
+    /**
+     * Writes what every shm handle carries: provider, kind, creator, the segment's file and kind,
+     * and how its waiters spin and yield.
+     *
+     * @param b       the builder, perhaps with attributes of the handle's own
+     * @param kind    the handle kind
+     * @param segment its segment
+     * @return {@code b}
+     */
+    public static HandleDescriptor.Builder describe(HandleDescriptor.Builder b, String kind, Segment segment) {
+        return b.setProvider(PROVIDER).setKind(kind)
                 .setCreatorPid(ProcessLiveness.selfPid())
                 .putAttributes(PATH, segment.path().toAbsolutePath().toString())
                 .putAttributes(SEGMENT_KIND, Integer.toString(segment.kind()))
                 .putAttributes(SPIN_NANOS, Long.toString(segment.waits().spinNanos()))
-                .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()))
-                .build());
+                .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()));
     }
 
     /**
@@ -111,8 +123,11 @@ public final class Handles {
         };
     }
 
-    /** @return the wait strategy the handle carries, or this process's if it carries none */
-    private static WaitStrategy waitsOf(HandleDescriptor d) {
+    /**
+     * @param d a descriptor of provider "shm"
+     * @return the wait strategy the handle carries, or this process's if it carries none
+     */
+    public static WaitStrategy waitsOf(HandleDescriptor d) {
         String spin = d.getAttributesMap().get(SPIN_NANOS);
         String yield = d.getAttributesMap().get(YIELD_NANOS);
         if (spin == null || yield == null) {
@@ -121,7 +136,13 @@ public final class Handles {
         return new WaitStrategy(Long.parseLong(spin), Long.parseLong(yield));
     }
 
-    private static String required(HandleDescriptor d, String key) {
+    /**
+     * @param d   a descriptor of provider "shm"
+     * @param key an attribute it must have
+     * @return the attribute
+     * @throws IpcException naming the handle kind and the attribute if it lacks it
+     */
+    public static String required(HandleDescriptor d, String key) {
         String v = d.getAttributesMap().get(key);
         if (v == null) {
             throw new IpcException("shm handle of kind '" + d.getKind() + "' lacks attribute '" + key + "'");

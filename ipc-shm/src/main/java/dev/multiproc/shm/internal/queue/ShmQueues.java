@@ -1,7 +1,7 @@
 package dev.multiproc.shm.internal.queue;
 
-import dev.multiproc.IpcException;
 import dev.multiproc.ResourceNotFoundException;
+import dev.multiproc.shm.internal.Handles;
 import dev.multiproc.shm.internal.Segment;
 import dev.multiproc.shm.internal.SegmentDescriptor;
 import dev.multiproc.shm.internal.Segments;
@@ -26,11 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ShmQueues {
     /** The handle kind of a queue. */
     public static final String KIND = "shm.queue";
-    private static final String PROVIDER = "shm";
-    private static final String PATH = "path";
     private static final String NAME = "name";
-    private static final String SPIN_NANOS = "spinNanos";
-    private static final String YIELD_NANOS = "yieldNanos";
     private static final AtomicLong QUEUES = new AtomicLong();
     private static final Map<Path, ShmByteQueue> HERE = new ConcurrentHashMap<>();
 
@@ -90,13 +86,7 @@ public final class ShmQueues {
 
     /** @return what a handle of the queue writes, before its serializer is added */
     static HandleDescriptor.Builder describe(ShmByteQueue queue) {
-        Segment segment = queue.segment();
-        return HandleDescriptor.newBuilder().setProvider(PROVIDER).setKind(KIND)
-                .setCreatorPid(ProcessLiveness.selfPid())
-                .putAttributes(PATH, segment.path().toAbsolutePath().toString())
-                .putAttributes(NAME, queue.name())
-                .putAttributes(SPIN_NANOS, Long.toString(segment.waits().spinNanos()))
-                .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()));
+        return Handles.describe(HandleDescriptor.newBuilder(), KIND, queue.segment()).putAttributes(NAME, queue.name());
     }
 
     /**
@@ -104,10 +94,9 @@ public final class ShmQueues {
      * @return the queue's handle in this process
      */
     public static QueueHandle<?> resolve(HandleDescriptor descriptor) {
-        Map<String, String> a = descriptor.getAttributesMap();
-        Path path = Path.of(required(a, PATH));
-        String name = required(a, NAME);
-        WaitStrategy waits = new WaitStrategy(Long.parseLong(required(a, SPIN_NANOS)), Long.parseLong(required(a, YIELD_NANOS)));
+        Path path = Path.of(Handles.required(descriptor, Handles.PATH));
+        String name = Handles.required(descriptor, NAME);
+        WaitStrategy waits = Handles.waitsOf(descriptor);
         ShmByteQueue queue = HERE.computeIfAbsent(path, p -> attach(p, name, waits));
         return QueueHandle.of(queue, Serializers.of(descriptor));
     }
@@ -119,13 +108,4 @@ public final class ShmQueues {
             throw new dev.multiproc.QueueClosedException(name + " is gone: its file " + path
                     + " was removed, because its owner closed its context or exited", e);
         }
-    }
-
-    private static String required(Map<String, String> a, String key) {
-        String v = a.get(key);
-        if (v == null) {
-            throw new IpcException("shm queue handle lacks attribute '" + key + "'");
-        }
-        return v;
-    }
-}
+    }}

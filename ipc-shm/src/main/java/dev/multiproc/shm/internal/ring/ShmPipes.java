@@ -2,6 +2,7 @@ package dev.multiproc.shm.internal.ring;
 
 import dev.multiproc.IpcException;
 import dev.multiproc.Serializer;
+import dev.multiproc.shm.internal.Handles;
 import dev.multiproc.shm.internal.Segment;
 import dev.multiproc.shm.internal.SegmentDescriptor;
 import dev.multiproc.shm.internal.Segments;
@@ -29,12 +30,8 @@ public final class ShmPipes implements EndTransfer {
     public static final String KIND = "shm.pipeEnd";
     /** Data area of each ring. */
     public static final int RING_CAPACITY = 256 * 1024;
-    private static final String PROVIDER = "shm";
-    private static final String PATH = "path";
     private static final String SIDE = "side";
     private static final String NAME = "pipe";
-    private static final String SPIN_NANOS = "spinNanos";
-    private static final String YIELD_NANOS = "yieldNanos";
     private static final AtomicLong PIPES = new AtomicLong();
     private static final ShmPipes TRANSFER = new ShmPipes();
 
@@ -108,13 +105,9 @@ public final class ShmPipes implements EndTransfer {
     public HandleDescriptor export(ChannelConnection end, HandleDescriptor.Builder builder) {
         ShmPipeChannel channel = (ShmPipeChannel) end.channel();
         Segment segment = channel.file().segment();
-        return builder.setProvider(PROVIDER).setKind(KIND)
-                .setCreatorPid(ProcessLiveness.selfPid())
-                .putAttributes(PATH, segment.path().toAbsolutePath().toString())
+        return Handles.describe(builder, KIND, segment)
                 .putAttributes(SIDE, channel.isLeftEnd() ? "left" : "right")
                 .putAttributes(NAME, channel.pipeName())
-                .putAttributes(SPIN_NANOS, Long.toString(segment.waits().spinNanos()))
-                .putAttributes(YIELD_NANOS, Long.toString(segment.waits().yieldNanos()))
                 .build();
     }
 
@@ -132,9 +125,9 @@ public final class ShmPipes implements EndTransfer {
      */
     public static ChannelConnection resolve(HandleDescriptor descriptor) {
         Map<String, String> a = descriptor.getAttributesMap();
-        Path path = Path.of(required(a, PATH));
-        boolean leftEnd = "left".equals(required(a, SIDE));
-        WaitStrategy waits = new WaitStrategy(Long.parseLong(required(a, SPIN_NANOS)), Long.parseLong(required(a, YIELD_NANOS)));
+        Path path = Path.of(Handles.required(descriptor, Handles.PATH));
+        boolean leftEnd = "left".equals(Handles.required(descriptor, SIDE));
+        WaitStrategy waits = Handles.waitsOf(descriptor);
         String name = a.getOrDefault(NAME, "shm pipe");
         String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, (leftEnd ? "left" : "right") + " end of " + name);
         Segment segment;
@@ -176,13 +169,5 @@ public final class ShmPipes implements EndTransfer {
         }
         end.completeMove();
         return true;
-    }
-
-    private static String required(Map<String, String> a, String key) {
-        String v = a.get(key);
-        if (v == null) {
-            throw new IpcException("shm pipe end handle lacks attribute '" + key + "'");
-        }
-        return v;
     }
 }
