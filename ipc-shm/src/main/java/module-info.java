@@ -1,6 +1,6 @@
 /**
- * The "shm" transport (pipes over shared-memory rings), and shared values, arrays, memory blocks
- * and synchronization primitives in memory-mapped files,
+ * The "shm" transport (pipes over shared-memory rings, queues of shared-memory slots), and
+ * shared values, arrays, memory blocks and synchronization primitives in memory-mapped files,
  * sleeping in {@code futex(2)} through FFM (the JVM needs
  * {@code --enable-native-access=dev.multiproc.shm}).
  */
