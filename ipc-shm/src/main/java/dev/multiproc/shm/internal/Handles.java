@@ -77,7 +77,8 @@ public final class Handles {
 
     /**
      * Links the futex calls and runs one (see {@link dev.multiproc.spi.HandleResolver#warmUp()}):
-     * a wake on a word of its own, which nobody waits on.
+     * a wake on a word of its own, which nobody waits on; then runs a pipe and a queue of its own
+     * ({@link ShmPipes#warmUp()}, {@link ShmQueues#warmUp()}).
      */
     public static void warmUp() {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
@@ -85,6 +86,12 @@ public final class Handles {
             for (int i = 0; i < 200; i++) {
                 Futex.wake(word.address(), 1);
             }
+        }
+        ShmPipes.warmUp();
+        try {
+            ShmQueues.warmUp();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // a colder start, and the interrupt kept for the caller
         }
     }
 

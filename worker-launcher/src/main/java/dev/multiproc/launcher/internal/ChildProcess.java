@@ -133,11 +133,13 @@ public final class ChildProcess implements IpcProcess, StopPolicy.Stoppable {
             owner = children;
             ChildRegistry.add(this);
             stderr = err;
+            // the bootstrap first, the monitor after: the child (a spare especially) gets going
+            // while this thread starts the monitor, which only waits for what the child reports
+            writeBootstrap(p, listener, targetBytes);
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             Thread.ofPlatform().name("multiproc-process-" + name).daemon(true)
                     .start(() -> monitor(p, listener, out, err, loader));
             p.onExit().thenRun(listener::abandon);
-            writeBootstrap(p, listener, targetBytes);
             children.add(this); // last: if the context closed meanwhile, this stops the child at once
             LOG.debug("started {} (pid {}{}): {}", name, p.pid(), spare != null ? ", a warm spare" : "", command);
         }

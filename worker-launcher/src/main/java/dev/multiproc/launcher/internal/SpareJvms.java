@@ -3,6 +3,7 @@ package dev.multiproc.launcher.internal;
 import com.google.protobuf.ByteString;
 import dev.multiproc.ProcessInfo;
 import dev.multiproc.spi.ContextServices;
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.ProcessIdentity;
 import dev.multiproc.spi.log.Log;
 import dev.multiproc.spi.process.OwnedFiles;
@@ -52,6 +53,7 @@ public final class SpareJvms implements AutoCloseable {
 
     private final int perCommand;
     private final Path socketDirectory;
+    private final Path shmDirectory;
     private final SpareReadiness readiness = new SpareReadiness();
     /** Spares ready or starting, by the command a child of theirs would have (guarded by this). */
     private final Map<List<String>, ArrayDeque<Spare>> ready = new HashMap<>();
@@ -70,9 +72,10 @@ public final class SpareJvms implements AutoCloseable {
     record Spare(Process process, StreamPump out, StreamPump err, ControlListener control) {
     }
 
-    private SpareJvms(int perCommand, Path socketDirectory) {
+    private SpareJvms(int perCommand, Path socketDirectory, Path shmDirectory) {
         this.perCommand = perCommand;
         this.socketDirectory = socketDirectory;
+        this.shmDirectory = shmDirectory;
     }
 
     /**
@@ -85,7 +88,8 @@ public final class SpareJvms implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
-            SpareJvms created = new SpareJvms(services.settings().spares(), services.settings().socketDirectory());
+            SpareJvms created = new SpareJvms(services.settings().spares(), services.settings().socketDirectory(),
+                    services.settings().shmDirectory());
             services.onClose(created); // throws IllegalStateException if the context is closed
             BY_CONTEXT.put(services, created);
             return created;
@@ -194,8 +198,10 @@ public final class SpareJvms implements AutoCloseable {
             } else {
                 // later, not at once, and when a CPU is free: on a machine of few CPUs a JVM starting
                 // beside the user's children would take the CPU they need (a pipeline on two CPUs
-                // ran 30 % slower with a spare warming up beside it)
-                whenIdle(start, CpuIdle.sample(), 0);
+                // ran 30 % slower with a spare warming up beside it). The first sample of the CPU
+                // is taken on the timer's thread: reading /proc/stat here would delay the hand-over
+                // that called this (by about 1 ms)
+                Timers.after(Duration.ZERO, () -> whenIdle(start, CpuIdle.sample(), 0));
             }
         }
     }
@@ -310,8 +316,15 @@ public final class SpareJvms implements AutoCloseable {
             }
         }
         if (!spares.isEmpty()) {
-            // a spare killed while it rehearsed its control channel leaves that socket file
+            // a spare killed while it rehearsed its control channel leaves that socket file, and
+            // one killed in its shm warm-up a pipe or queue file (in the shm directory of its
+            // own settings, which come from this JVM's command line, and so may not be the
+            // context's)
             OwnedFiles.sweep(socketDirectory, ControlListener.KIND);
+            OwnedFiles.sweepAll(ContextSettings.process().shmDirectory());
+            if (!shmDirectory.equals(ContextSettings.process().shmDirectory())) {
+                OwnedFiles.sweepAll(shmDirectory);
+            }
         }
     }
 }

@@ -74,6 +74,7 @@ final class SpareWarmup {
         // about 10 ms at its exit (the JDK's logging set up on the way out)
         step(failed, () -> System.getLogger("java.lang.Runtime").isLoggable(System.Logger.Level.DEBUG));
         step(failed, Providers::warmUpHandleResolvers);
+        step(failed, () -> UserCodeWarmup.readLambdaShapes(Serializers.byName(Serializers.nameOf(Serializer.standard()))));
         step(failed, () -> WorkerWarmup.run(Serializer.standard()));
         // the serialization descriptor of a pool worker's target (its fields, its constructor
         // for deserialization), which reading a WorkerLoop otherwise works out in the child
@@ -131,7 +132,12 @@ final class SpareWarmup {
                     .setControlAddress("/tmp/spare.sock").putSystemProperties("multiproc.spare", "true").build();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ControlFrames.write(out, b);
-            ControlFrames.read(new ByteArrayInputStream(out.toByteArray()), Bootstrap.parser(), ControlFrames.MAX_BOOTSTRAP_BYTES);
+            Bootstrap read = ControlFrames.read(new ByteArrayInputStream(out.toByteArray()), Bootstrap.parser(),
+                    ControlFrames.MAX_BOOTSTRAP_BYTES);
+            // the child's first steps read the properties map (parsed lazily, on first use)
+            for (Map.Entry<String, String> p : read.getSystemPropertiesMap().entrySet()) {
+                p.getKey().length();
+            }
             Hello.parseFrom(Hello.newBuilder().setChildId(i).setPid(i).build().toByteArray());
             Exit.parseFrom(Exit.newBuilder().setKind(Exit.Kind.COMPLETED).build().toByteArray());
         }

@@ -1,13 +1,16 @@
 package dev.multiproc.shm.internal.queue;
 
 import dev.multiproc.ResourceNotFoundException;
+import dev.multiproc.Serializer;
 import dev.multiproc.shm.internal.Handles;
 import dev.multiproc.shm.internal.Segment;
 import dev.multiproc.shm.internal.SegmentDescriptor;
 import dev.multiproc.shm.internal.Segments;
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.Serializers;
 import dev.multiproc.spi.process.ProcessLiveness;
 import dev.multiproc.spi.queue.QueueHandle;
+import dev.multiproc.spi.wait.Deadline;
 import dev.multiproc.spi.wait.WaitStrategy;
 import dev.multiproc.wire.HandleDescriptor;
 
@@ -28,6 +31,8 @@ public final class ShmQueues {
     public static final String KIND = "shm.queue";
     private static final String NAME = "name";
     private static final AtomicLong QUEUES = new AtomicLong();
+    /** Values moved in {@link #warmUp()}: enough for C1 to compile the put and take paths. */
+    private static final int WARM_UP_ROUNDS = 2_000;
     private static final Map<Path, ShmByteQueue> HERE = new ConcurrentHashMap<>();
 
     private ShmQueues() {
@@ -67,6 +72,45 @@ public final class ShmQueues {
         } catch (RuntimeException e) {
             Segments.close(segment);
             throw e;
+        }
+    }
+
+    /**
+     * A spare JVM's warm-up of shm queues ({@link dev.multiproc.spi.HandleResolver#warmUp()}), so
+     * that a child's first {@code put} or {@code take} runs compiled code: makes a small joinable
+     * queue in the process's shm directory, attaches its file as a handed-over queue does, moves
+     * {@value #WARM_UP_ROUNDS} values through it (objects, and bytes out of line) and closes it as
+     * its owner, which removes its files (named with this JVM's pid, so a sweep removes them if
+     * this JVM dies on the way).
+     *
+     * @throws InterruptedException if interrupted
+     */
+    public static void warmUp() throws InterruptedException {
+        ContextSettings settings = ContextSettings.process();
+        WaitStrategy waits = settings.waits();
+        ShmByteQueue owned = create(settings.shmDirectory(), 64, true, settings.maxFrameBytes(), waits);
+        try {
+            Segment attached = Segment.attach(owned.segment().path(), SegmentDescriptor.KIND_QUEUE, waits);
+            try {
+                ShmByteQueue other = new ShmByteQueue(attached, owned.name());
+                QueueHandle<Object> values = QueueHandle.of(other, Serializer.standard());
+                byte[] large = new byte[SlotQueueDescriptor.SLOT_SIZE * 2];
+                for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+                    values.put(i);
+                    values.take();
+                    owned.taskDone();
+                    if (i % 100 == 0) {
+                        owned.put(large);
+                        other.take(Deadline.never());
+                        other.taskDone();
+                    }
+                }
+                other.close();
+            } finally {
+                attached.close();
+            }
+        } finally {
+            closeAsOwner(owned);
         }
     }
 

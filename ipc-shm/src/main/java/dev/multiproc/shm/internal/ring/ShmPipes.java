@@ -6,6 +6,7 @@ import dev.multiproc.shm.internal.Handles;
 import dev.multiproc.shm.internal.Segment;
 import dev.multiproc.shm.internal.SegmentDescriptor;
 import dev.multiproc.shm.internal.Segments;
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.channel.ChannelConnection;
 import dev.multiproc.spi.channel.EndTransfer;
 import dev.multiproc.spi.process.ProcessLiveness;
@@ -34,6 +35,8 @@ public final class ShmPipes implements EndTransfer {
     private static final String NAME = "pipe";
     private static final AtomicLong PIPES = new AtomicLong();
     private static final ShmPipes TRANSFER = new ShmPipes();
+    /** Messages each way in {@link #warmUp()}: enough for C1 to compile the rings' send and receive paths. */
+    private static final int WARM_UP_ROUNDS = 2_000;
 
     private ShmPipes() {
     }
@@ -65,6 +68,33 @@ public final class ShmPipes implements EndTransfer {
         return new ChannelConnection[]{
                 new ChannelConnection(channel(file, true, name, maxFrameBytes, words), true, duplex, serializer, TRANSFER, onGone),
                 new ChannelConnection(channel(file, false, name, maxFrameBytes, words), duplex, true, serializer, TRANSFER, onGone)};
+    }
+
+    /**
+     * A spare JVM's warm-up of shm pipes ({@link dev.multiproc.spi.HandleResolver#warmUp()}): the
+     * first use of the foreign-memory API in a JVM links its memory accesses and file mappings,
+     * which cost a pool worker 7 to 11 ms to attach the pipe end it was handed (measured in a
+     * spare that had linked only its futex calls). This makes a pipe in the process's shm
+     * directory, attaches its file as a handed-over end does, sends {@value #WARM_UP_ROUNDS}
+     * messages each way and closes both ends, which removes the file (named with this JVM's pid,
+     * so a sweep removes it if this JVM dies on the way).
+     */
+    public static void warmUp() {
+        ContextSettings settings = ContextSettings.process();
+        WaitStrategy waits = settings.waits();
+        ChannelConnection[] ends = pair(settings.shmDirectory(), true, settings.maxFrameBytes(), Serializer.standard(),
+                waits, end -> { });
+        try (ChannelConnection left = ends[0]; ChannelConnection right = ends[1]) {
+            Path file = ((ShmPipeChannel) left.channel()).file().segment().path();
+            Segment.attach(file, SegmentDescriptor.KIND_PIPE, waits).close();
+            byte[] message = new byte[64];
+            for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+                right.sendBytes(message);
+                left.recvBytes();
+                left.send(i);
+                right.recv();
+            }
+        }
     }
 
     /** @return the state words of the pipe's {left, right} ends */

@@ -2,6 +2,7 @@ package dev.multiproc.launcher.pool.internal;
 
 import com.google.protobuf.ByteString;
 import dev.multiproc.ConnectionClosedException;
+import dev.multiproc.SerializableCallable;
 import dev.multiproc.SerializableFunction;
 import dev.multiproc.Serializer;
 import dev.multiproc.wire.Task;
@@ -41,6 +42,8 @@ public final class WorkerWarmup {
         for (SerializableFunction<Object, Object> f : functions) {
             fns.add(ByteString.copyFrom(serializer.serialize(f)));
         }
+        long seed = System.nanoTime();
+        ByteString callable = ByteString.copyFrom(serializer.serialize((SerializableCallable<Object>) () -> seed * 31));
         List<ByteString> packedSets = new ArrayList<>();
         for (List<Object> values : inputSets) {
             PackedValues.Writer inputs = new PackedValues.Writer(ITEMS * 16);
@@ -59,7 +62,9 @@ public final class WorkerWarmup {
                 }
                 sent++;
                 int f = sent % fns.size();
-                Task task = Task.newBuilder().setTaskId(sent).setFunction(fns.get(f)).setFunctionId(f + 1)
+                Task task = sent % 3 == 0 // an apply()'s task: a callable that travels with its task
+                        ? Task.newBuilder().setTaskId(sent).setCallable(true).setFunction(callable).build()
+                        : Task.newBuilder().setTaskId(sent).setFunction(fns.get(f)).setFunctionId(f + 1)
                         .setPackedInputs(packedSets.get(sent % packedSets.size())).build();
                 return TaskBatch.newBuilder().addTasks(task).build().toByteArray();
             }
