@@ -128,6 +128,31 @@ public final class OwnedFiles {
     }
 
     /**
+     * Removes, in a directory, the files this process owns (named with its pid and start stamp):
+     * for a JVM that halts without its exit steps, which would otherwise leave them to the next
+     * sweep of another process.
+     *
+     * @param directory where to look
+     * @return how many were removed
+     */
+    public static int removeOwn(Path directory) {
+        int removed = 0;
+        String own = ContextSettings.FILE_PREFIX + "*-" + ProcessLiveness.selfPid() + "-" + ProcessLiveness.selfStart() + "-*";
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, own)) {
+            for (Path f : files) {
+                Optional<Owner> owner = ownerOf(f.getFileName().toString());
+                if (owner.isPresent() && owner.get().pid() == ProcessLiveness.selfPid()
+                        && owner.get().start() == ProcessLiveness.selfStart() && Files.deleteIfExists(f)) {
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort on the way out: a later sweep removes what is left (its owner is gone by then)
+        }
+        return removed;
+    }
+
+    /**
      * Removes a file if its owner (from its name) is dead.
      *
      * @param file a file of the scheme

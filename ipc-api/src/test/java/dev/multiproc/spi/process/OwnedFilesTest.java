@@ -33,6 +33,20 @@ class OwnedFilesTest {
     }
 
     @Test
+    void removeOwnRemovesThisProcesssFilesOfEveryKindAndNoOthers() throws Exception {
+        Path segment = Files.createFile(dir.resolve(OwnedFiles.newName("shm", "")));
+        Path socket = Files.createFile(dir.resolve(OwnedFiles.newName("ctl", ".sock")));
+        Path otherStart = Files.createFile(dir.resolve("multiproc-shm-" + ProcessLiveness.selfPid() + "-"
+                + (ProcessLiveness.selfStart() + 1) + "-1-abcd"));
+        Path otherProcess = Files.createFile(dir.resolve("multiproc-shm-" + deadPid() + "-0-1-abcd"));
+        assertThat(OwnedFiles.removeOwn(dir)).isEqualTo(2);
+        assertThat(segment).doesNotExist();
+        assertThat(socket).doesNotExist();
+        assertThat(otherStart).exists();
+        assertThat(otherProcess).exists();
+    }
+
+    @Test
     void theSweepRemovesFilesOfDeadOwnersAndOfReusedPidsOnly() throws Exception {
         Path mine = Files.createFile(dir.resolve(OwnedFiles.newName("ctl", ".sock")));
         Path dead = Files.createFile(dir.resolve("multiproc-ctl-" + deadPid() + "-0-1-abcd.sock"));

@@ -1,6 +1,8 @@
 package dev.multiproc.launcher.internal;
 
+import dev.multiproc.spi.ContextSettings;
 import dev.multiproc.spi.process.ExitHooks;
+import dev.multiproc.spi.process.OwnedFiles;
 import dev.multiproc.wire.Bootstrap;
 
 import java.io.IOException;
@@ -26,7 +28,9 @@ import java.util.concurrent.SynchronousQueue;
  * {@value #CHECK_MILLIS} ms whether this process was re-parented (its parent pid changed).
  * Either way the child halts at once, without shutdown hooks: its own children notice in turn.
  * Before it halts it deletes the socket files nobody else is left to delete: the one its parent
- * made for it, if it was not in yet, and those it made itself ({@link #deleteIfOrphaned}).
+ * made for it, if it was not in yet, those it made itself ({@link #deleteIfOrphaned}), and every
+ * segment and socket file named as its own in the shm and socket directories
+ * ({@link OwnedFiles#removeOwn}).
  * Started first thing in {@code main}, so a spare that waits for its target already watches.
  *
  * <p>The parent writes a spare's call (where to connect while warm) and then the bootstrap, or
@@ -131,6 +135,11 @@ final class ParentWatch {
                 // a later sweep removes it (its name names its dead owner)
             }
         }
+        // and the segments and sockets it made, e.g. a spare's warm-up pipe and queue: nobody
+        // else can use them once this JVM is gone, and no exit step runs after a halt
+        ContextSettings settings = ContextSettings.process();
+        OwnedFiles.removeOwn(settings.shmDirectory());
+        OwnedFiles.removeOwn(settings.socketDirectory());
         Runtime.getRuntime().halt(ORPHANED_EXIT_STATUS);
     }
 
