@@ -34,11 +34,14 @@ import java.util.stream.Stream;
  * JDK 25 AOT cache (trained first, into a directory of this run's own), and with lean JVM flags.
  *
  * <p>Run: {@code flock /tmp/bench.lock java <opens> -cp <benchmarks class path>
- * dev.multiproc.benchmarks.process.ProcessStartBenchmark [samples]}. Prints a Markdown table.
+ * dev.multiproc.benchmarks.process.ProcessStartBenchmark [samples]}; {@code -Dbench.transport=shm} for
+ * contexts of another transport than {@code pipe}. Prints a Markdown table.
  */
 public final class ProcessStartBenchmark {
     private static final int WARMUP = 3;
     private static final Duration CHILD_DEADLINE = Duration.ofSeconds(30);
+    /** The transport of the contexts: {@code -Dbench.transport}, {@code pipe} unless set. */
+    private static final String TRANSPORT = System.getProperty("bench.transport", "pipe");
 
     private final int samples;
     private final Path work;
@@ -110,7 +113,8 @@ public final class ProcessStartBenchmark {
             contexts.values().forEach(Context::close);
         }
         System.out.println();
-        System.out.println("Child JVM start on " + Runtime.getRuntime().availableProcessors() + " CPUs, "
+        System.out.println("Child JVM start on " + Runtime.getRuntime().availableProcessors() + " CPUs, transport "
+                + TRANSPORT + ", "
                 + samples + " samples after " + WARMUP + " warm-up rounds (java " + Runtime.version() + ")");
         System.out.println();
         System.out.println("| case | child JVM options | median ms | p99 ms | min ms |");
@@ -163,7 +167,7 @@ public final class ProcessStartBenchmark {
 
     private Context contextWith(String options, int spares, boolean aot) {
         return contexts.computeIfAbsent(options + "|" + spares + "|" + aot, k -> Multiproc.context(dev.multiproc.ContextOptions.builder()
-                .transport("pipe").spares(spares).setting(dev.multiproc.spi.ContextSettings.JVM_OPTIONS, options).build()));
+                .transport(TRANSPORT).spares(spares).setting(dev.multiproc.spi.ContextSettings.JVM_OPTIONS, options).build()));
     }
 
     /** @return milliseconds of one sample of the case */
