@@ -3,6 +3,7 @@ package dev.multiproc.benchmarks.process;
 import dev.multiproc.Connection;
 import dev.multiproc.Context;
 import dev.multiproc.IpcProcess;
+import dev.multiproc.IpcQueue;
 import dev.multiproc.Multiproc;
 import dev.multiproc.Pipe;
 import dev.multiproc.launcher.internal.LaunchSpec;
@@ -80,6 +81,7 @@ public final class ProcessStartBenchmark {
                 new Case(Kind.READY, "", 1, false),
                 new Case(Kind.READY_PIPE, "", 0, true),
                 new Case(Kind.READY_PIPE, "", 1, true),
+                new Case(Kind.READY_QUEUE, "", 1, true),
                 new Case(Kind.JOIN, "", 0, true),
                 new Case(Kind.JOIN, "", 0, false),
                 new Case(Kind.JOIN, "", 1, true),
@@ -126,6 +128,7 @@ public final class ProcessStartBenchmark {
         RAW("raw ProcessBuilder: start until first message (baseline)"),
         READY("IpcProcess: start() until first message"),
         READY_PIPE("IpcProcess: start() until first message on a Pipe(false)"),
+        READY_QUEUE("IpcProcess: start() until the first item it puts on an IpcQueue"),
         JOIN("IpcProcess: start(); join() of a no-op target");
 
         final String title;
@@ -181,6 +184,7 @@ public final class ProcessStartBenchmark {
             case RAW -> sampleRaw(server, c.options());
             case READY -> sampleReady(server, ctx);
             case READY_PIPE -> sampleReadyPipe(ctx);
+            case READY_QUEUE -> sampleReadyQueue(ctx);
             case JOIN -> sampleJoin(ctx);
         };
         if (c.spares() > 0) {
@@ -232,6 +236,20 @@ public final class ProcessStartBenchmark {
                 throw new IllegalStateException(p + " sent nothing within " + CHILD_DEADLINE);
             }
             in.recv();
+            long t1 = System.nanoTime();
+            join(p);
+            return (t1 - t0) / 1e6;
+        }
+    }
+
+    private double sampleReadyQueue(Context ctx) throws Exception {
+        try (IpcQueue<Integer> queue = ctx.queue()) {
+            IpcProcess p = ctx.process(() -> queue.put(1));
+            long t0 = System.nanoTime();
+            p.start();
+            if (queue.poll(CHILD_DEADLINE) == null) {
+                throw new IllegalStateException(p + " put nothing within " + CHILD_DEADLINE);
+            }
             long t1 = System.nanoTime();
             join(p);
             return (t1 - t0) / 1e6;
