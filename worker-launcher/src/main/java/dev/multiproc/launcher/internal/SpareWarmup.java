@@ -31,9 +31,11 @@ import java.util.concurrent.TimeUnit;
  * reading a bootstrap to the target's first message, on values like the real ones, enough times
  * for the JIT to compile the hot parts: protobuf's control messages, the authkey handshake's
  * HMAC, the serializer on the values targets capture (records, collections, strings, arrays,
- * lambdas), the control channel end to end ({@link ControlRehearsal}), logging, and each handle
- * resolver's own warm-up (the native calls of pipe ends and futexes, a pipe end handed over). It touches nothing of the process's identity or
- * state: a spare that becomes a child is exactly a child.
+ * lambdas, and a first lambda of each capture shape: {@link UserCodeWarmup}), the control channel
+ * end to end ({@link ControlRehearsal}), logging, each handle resolver's own warm-up (the native
+ * calls of pipe ends and futexes, a pipe end handed over; on {@code shm} a pipe and a queue of the
+ * spare's own, removed afterwards) and a pool worker's task loop on maps and calls. It touches
+ * nothing of the process's identity or state: a spare that becomes a child is exactly a child.
  */
 final class SpareWarmup {
     /** Rounds of the serializer and the control messages: enough for C1 to compile them. */
