@@ -17,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -35,6 +36,12 @@ public final class ShmPipes implements EndTransfer {
     private static final String NAME = "pipe";
     private static final AtomicLong PIPES = new AtomicLong();
     private static final ShmPipes TRANSFER = new ShmPipes();
+    /**
+     * The ends open in this process, by file and side, until they close or move away: an end
+     * read here again (sent back to its creator, or read twice) is the same object, never a second
+     * reader or writer of the same single-producer, single-consumer ring.
+     */
+    private static final Map<String, ChannelConnection> HERE = new ConcurrentHashMap<>();
     /** Messages each way in {@link #warmUp()}: enough for C1 to compile the rings' send and receive paths. */
     private static final int WARM_UP_ROUNDS = 2_000;
 
@@ -65,9 +72,12 @@ public final class ShmPipes implements EndTransfer {
         words[0].initialize();
         words[1].initialize();
         PipeFile file = new PipeFile(segment, 2);
-        return new ChannelConnection[]{
+        ChannelConnection[] ends = {
                 new ChannelConnection(channel(file, true, name, maxFrameBytes, words), true, duplex, serializer, TRANSFER, onGone),
                 new ChannelConnection(channel(file, false, name, maxFrameBytes, words), duplex, true, serializer, TRANSFER, onGone)};
+        HERE.put(key(segment.path(), true), ends[0]);
+        HERE.put(key(segment.path(), false), ends[1]);
+        return ends;
     }
 
     /**
@@ -144,19 +154,32 @@ public final class ShmPipes implements EndTransfer {
     @Override
     public void forget(ChannelConnection end) {
         // nothing is offered: the file's name is the offer, and the end's word says who holds it
+        ShmPipeChannel channel = (ShmPipeChannel) end.channel();
+        HERE.remove(key(channel.file().segment().path(), channel.isLeftEnd()), end);
+    }
+
+    private static String key(Path file, boolean leftEnd) {
+        return file.toAbsolutePath() + (leftEnd ? "#left" : "#right");
     }
 
     /**
-     * Attaches an end in this process and takes it over.
+     * Attaches an end in this process and takes it over; an end already open in this process
+     * (read before, or made here) is returned as it is.
      *
      * @param descriptor what the end wrote
      * @return the end
      * @throws IllegalStateException if the end is used, closed or being taken elsewhere
      */
     public static ChannelConnection resolve(HandleDescriptor descriptor) {
-        Map<String, String> a = descriptor.getAttributesMap();
         Path path = Path.of(Handles.required(descriptor, Handles.PATH));
         boolean leftEnd = "left".equals(Handles.required(descriptor, SIDE));
+        // one resolve of an end at a time in this process: two threads reading it at once get the same end
+        return HERE.compute(key(path, leftEnd), (k, open) -> open != null && !open.isClosed() ? open
+                : attach(descriptor, path, leftEnd));
+    }
+
+    private static ChannelConnection attach(HandleDescriptor descriptor, Path path, boolean leftEnd) {
+        Map<String, String> a = descriptor.getAttributesMap();
         WaitStrategy waits = Handles.waitsOf(descriptor);
         String name = a.getOrDefault(NAME, "shm pipe");
         String label = a.getOrDefault(ChannelConnection.ATTR_LABEL, (leftEnd ? "left" : "right") + " end of " + name);

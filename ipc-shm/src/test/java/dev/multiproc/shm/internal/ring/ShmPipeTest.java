@@ -52,6 +52,20 @@ class ShmPipeTest {
     }
 
     @Test
+    void anEndReadAgainInItsProcessIsThatSameEndNotASecondReaderOfItsRing() {
+        ChannelConnection[] p = pipe(true);
+        Serializer serializer = Serializer.standard();
+        byte[] right = serializer.serialize(p[1]);
+        Object first = serializer.deserialize(right);
+        Object second = serializer.deserialize(right);
+        assertThat(first).isSameAs(p[1]).isSameAs(second);
+        p[0].sendBytes(new byte[]{1, 2});
+        assertThat(p[1].recvBytes()).containsExactly(1, 2);
+        p[1].close();
+        assertThatThrownBy(() -> serializer.deserialize(right)).hasMessageContaining("right end of shm pipe");
+    }
+
+    @Test
     void messagesOfEverySizeArriveWholeAndInOrderAcrossWrapsAndFragments() throws Exception {
         ChannelConnection[] p = pipe(false);
         int max = RingDescriptor.maxRecordPayload(ShmPipes.RING_CAPACITY);
